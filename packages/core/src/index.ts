@@ -1,0 +1,60 @@
+/**
+ * `@idle-session/core`: the expiry protocol shared by the server adapters and the browser element.
+ * Framework-free and dependency-free; runs in Node and in browsers.
+ *
+ * @packageDocumentation
+ */
+export { systemClock, type Clock } from './clock.js';
+export {
+  createPolicy,
+  DEFAULT_WARN_BEFORE_MS,
+  IdlePolicyError,
+  type IdlePolicy,
+  type IdlePolicyOptions,
+} from './policy.js';
+export {
+  endedRecord,
+  EXPIRY_REASONS,
+  isTracked,
+  readEndedReason,
+  SESSION_KEY,
+  startRecord,
+  type ExpiryReason,
+  type SessionRecord,
+} from './record.js';
+export {
+  evaluateRecord,
+  type ActiveSession,
+  type ExpiredSession,
+  type SessionEvaluation,
+  type UntrackedSession,
+} from './evaluate.js';
+export { planRequest, type RequestActivity, type RequestPlan } from './request.js';
+export {
+  parseStatusBody,
+  toStatusBody,
+  type ActiveStatusBody,
+  type ExpiredStatusBody,
+  type ForbiddenBody,
+  type NoSessionStatusBody,
+  type StatusBody,
+} from './wire.js';
+export { checkKeepAliveOrigin, KEEPALIVE_HEADER, KEEPALIVE_HEADER_VALUE, type KeepAliveCheck } from './guard.js';
+export {
+  DEFAULT_PREFIX,
+  ENDPOINT_METHODS,
+  forbiddenResponse,
+  keepAliveResponse,
+  matchEndpoint,
+  methodResponse,
+  statusResponse,
+  type EndpointName,
+  type EndpointResponse,
+} from './endpoints.js';
+export {
+  policyWarnings,
+  resolveOptions,
+  WCAG_MIN_WARNING_MS,
+  type IdleSessionOptions,
+  type ResolvedOptions,
+} from './options.js';

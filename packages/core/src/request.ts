@@ -1,0 +1,61 @@
+import { evaluateRecord, type ExpiredSession, type SessionEvaluation } from './evaluate.js';
+import type { IdlePolicy } from './policy.js';
+import { isTracked, type SessionRecord } from './record.js';
+
+/**
+ * How a request counts for the idle timeout.
+ * - `passive`: not activity (the status endpoint, or a request excluded by `isActivity`).
+ * - `activity`: an ordinary request; last-activity is written at most once per `touchInterval`.
+ * - `keepalive`: an explicit keep-alive; last-activity is always written.
+ */
+export type RequestActivity = 'passive' | 'activity' | 'keepalive';
+
+/** What an adapter must do for one request, decided by {@link planRequest}. */
+export interface RequestPlan {
+  /** The session's state once this request is taken into account. */
+  readonly evaluation: SessionEvaluation;
+  /**
+   * A new record to store in the session (the adapter assigns it, so the framework saves the
+   * session), or `null` to leave the session untouched (no store write).
+   */
+  readonly write: SessionRecord | null;
+  /**
+   * Set when a tracked session has just been found expired: the adapter must destroy it in the
+   * store (so a replayed cookie cannot use it again) and give the request a fresh anonymous session
+   * holding `endedRecord(expire.reason)`. `null` otherwise.
+   */
+  readonly expire: ExpiredSession | null;
+}
+
+/**
+ * Decides, for one request, whether the session is alive, whether to write last-activity, and
+ * whether to end the session. Pure: the adapter supplies `now` from the policy's clock.
+ *
+ * Sliding expiration with a write budget: an `activity` request writes `lastActivity = now` only when
+ * the stored value is at least `touchInterval` old, so the idle deadline may come early by at most
+ * `touchInterval`, never late. Activity only moves forward: a write never sets an earlier
+ * `lastActivity` than the stored one. An expired session is never revived (OWASP Session Management
+ * Cheat Sheet, "Session Expiration").
+ *
+ * @param record - the untrusted value stored under `SESSION_KEY`.
+ * @param policy - a validated policy.
+ * @param now - epoch milliseconds.
+ * @param activity - how this request counts, see {@link RequestActivity}.
+ */
+export function planRequest(record: unknown, policy: IdlePolicy, now: number, activity: RequestActivity): RequestPlan {
+  const before = evaluateRecord(record, policy, now);
+  if (before.state === 'expired') {
+    // A record that is tracked and expired must be destroyed; an anonymous one that only remembers
+    // an earlier expiry is already the replacement and stays as it is.
+    return { evaluation: before, write: null, expire: isTracked(record) ? before : null };
+  }
+  if (before.state === 'none' || activity === 'passive') return { evaluation: before, write: null, expire: null };
+
+  const sinceWrite = now - before.lastActivity;
+  if (activity === 'activity' && sinceWrite < policy.touchInterval) {
+    return { evaluation: before, write: null, expire: null };
+  }
+  const createdAt = (record as SessionRecord).createdAt as number;
+  const write: SessionRecord = { createdAt, lastActivity: Math.max(now, before.lastActivity) };
+  return { evaluation: evaluateRecord(write, policy, now), write, expire: null };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { createPolicy, planRequest, startRecord } from '../src/index.js';
+
+const T = 60_000;
+const policy = createPolicy({ idleTimeout: T, warnBefore: 20_000, touchInterval: 10_000 });
+const t0 = 1_700_000_000_000;
+
+describe('planRequest', () => {
+  it('leaves untracked sessions alone: no write, no expiry', () => {
+    expect(planRequest(undefined, policy, t0, 'activity')).toEqual({ evaluation: { state: 'none' }, write: null, expire: null });
+    expect(planRequest({ endedReason: 'idle' }, policy, t0, 'keepalive')).toMatchObject({ write: null, expire: null });
+  });
+
+  it('writes last-activity at most once per touchInterval for ordinary requests', () => {
+    const record = startRecord(t0);
+    expect(planRequest(record, policy, t0 + 9_999, 'activity')).toMatchObject({ write: null, evaluation: { idleRemainingMs: T - 9_999 } });
+    const plan = planRequest(record, policy, t0 + 10_000, 'activity');
+    expect(plan.write).toEqual({ createdAt: t0, lastActivity: t0 + 10_000 });
+    expect(plan.evaluation).toMatchObject({ state: 'active', idleRemainingMs: T });
+  });
+
+  it('always writes on a keep-alive, and never on a passive request', () => {
+    const record = startRecord(t0);
+    expect(planRequest(record, policy, t0 + 1, 'keepalive').write).toEqual({ createdAt: t0, lastActivity: t0 + 1 });
+    expect(planRequest(record, policy, t0 + 50_000, 'passive').write).toBeNull();
+  });
+
+  it('keeps createdAt, so sliding expiration never moves the absolute deadline', () => {
+    const plan = planRequest({ createdAt: t0, lastActivity: t0 + 30_000 }, policy, t0 + 50_000, 'keepalive');
+    expect(plan.write).toEqual({ createdAt: t0, lastActivity: t0 + 50_000 });
+  });
+
+  it('asks to destroy an expired tracked session and never revives it', () => {
+    const plan = planRequest(startRecord(t0), policy, t0 + T, 'keepalive');
+    expect(plan).toEqual({
+      evaluation: { state: 'expired', reason: 'idle', invalid: false },
+      write: null,
+      expire: { state: 'expired', reason: 'idle', invalid: false },
+    });
+  });
+
+  it('asks to destroy a tampered record', () => {
+    expect(planRequest({ createdAt: 'x', lastActivity: t0 }, policy, t0, 'activity').expire).toMatchObject({ invalid: true });
+  });
+});
