@@ -58,3 +58,4 @@ export {
   type IdleSessionOptions,
   type ResolvedOptions,
 } from './options.js';
+export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision } from './guard-route.js';

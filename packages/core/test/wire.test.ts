@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkKeepAliveOrigin,
+  guardDecision,
+  loginRedirectUrl,
+  wantsJson,
   createPolicy,
   keepAliveResponse,
   matchEndpoint,
@@ -90,5 +93,27 @@ describe('checkKeepAliveOrigin', () => {
     const check = checkKeepAliveOrigin(headers(values));
     expect(check.ok).toBe(false);
     expect(!check.ok && check.message).toMatch(message);
+  });
+});
+
+describe('protected-route guard', () => {
+  it('lets an active session through', () => {
+    expect(guardDecision(active, '/login', 'text/html')).toEqual({ action: 'allow' });
+  });
+  it('redirects HTML requests once to the login page with the reason', () => {
+    expect(guardDecision({ state: 'expired', reason: 'idle', invalid: false }, '/login', 'text/html,*/*')).toEqual({
+      action: 'redirect',
+      location: '/login?reason=idle',
+    });
+    expect(guardDecision({ state: 'none' }, '/login', undefined)).toEqual({ action: 'redirect', location: '/login' });
+    expect(loginRedirectUrl('/login?next=%2F#top', 'absolute')).toBe('/login?next=%2F&reason=absolute#top');
+  });
+  it('answers JSON requests with 401 naming the reason', () => {
+    expect(guardDecision({ state: 'expired', reason: 'absolute', invalid: false }, '/login', 'application/json')).toEqual({
+      action: 'reject',
+      status: 401,
+      body: { state: 'expired', reason: 'absolute' },
+    });
+    expect(wantsJson('text/html, application/json')).toBe(false);
   });
 });

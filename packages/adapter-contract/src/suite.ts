@@ -1,0 +1,339 @@
+import type { Clock } from '@idle-session/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestBrowser } from './client.js';
+import type { AdapterTarget, HarnessOptions, RunningApp } from './harness.js';
+
+const T = 60_000; // idle timeout
+const W = 20_000; // warn before
+const TOUCH = 10_000; // touch interval
+const ABSOLUTE = 300_000;
+const START = Date.UTC(2026, 0, 1);
+
+class ManualClock implements Clock {
+  current = START;
+  now(): number {
+    return this.current;
+  }
+  /** Moves the clock to `ms` after START. */
+  at(ms: number): void {
+    this.current = START + ms;
+  }
+}
+
+const activeBody = (remaining: number, absolute: number | null = ABSOLUTE - 0) => ({
+  state: 'active',
+  remainingMs: absolute === null ? remaining : Math.min(remaining, absolute),
+  idleRemainingMs: remaining,
+  absoluteRemainingMs: absolute,
+  idleTimeoutMs: T,
+  warnBeforeMs: W,
+});
+
+/**
+ * Runs the idle-session adapter contract against one adapter, over real HTTP only. Every adapter's
+ * test file calls it with a target that starts its test app (see {@link AdapterTarget}).
+ * Uses vitest's `describe`/`it`; the clock is moved by the suite, so no test sleeps.
+ */
+export function runAdapterContract(target: AdapterTarget): void {
+  describe(`idle-session adapter contract: ${target.name}`, () => {
+    const clock = new ManualClock();
+    let app: RunningApp | undefined;
+    let browser: TestBrowser;
+    const prefix = '/idle-session';
+
+    async function start(overrides: Partial<HarnessOptions> = {}): Promise<TestBrowser> {
+      await app?.close();
+      app = await target.start({ idleTimeout: T, warnBefore: W, absoluteTimeout: ABSOLUTE, touchInterval: TOUCH, clock, ...overrides });
+      return new TestBrowser(app.url);
+    }
+
+    async function signIn(client = browser): Promise<void> {
+      const response = await client.request('POST', 'sign-in');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ ok: true });
+    }
+
+    async function page(client = browser): Promise<{ status: number; endedReason: unknown }> {
+      const response = await client.request('GET', 'page');
+      const body = (await response.json()) as { endedReason: unknown };
+      return { status: response.status, endedReason: body.endedReason };
+    }
+
+    beforeEach(async () => {
+      clock.at(0);
+      browser = await start();
+    });
+    afterEach(async () => {
+      await app?.close();
+      app = undefined;
+    });
+
+    describe('status endpoint', () => {
+      it('answers {"state":"none"} with 200 and no-store without a tracked session, and saves no anonymous session', async () => {
+        const { status, body, response } = await browser.status(prefix);
+        expect(status).toBe(200);
+        expect(body).toEqual({ state: 'none' });
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        await page();
+        expect(browser.setCookieHeaders).toEqual([]);
+      });
+
+      it('reports an active session with every duration in milliseconds', async () => {
+        await signIn();
+        clock.at(15_000);
+        expect((await browser.status(prefix)).body).toEqual(activeBody(T - 15_000, ABSOLUTE - 15_000));
+      });
+
+      it('never counts as activity: polling status does not extend the session', async () => {
+        await signIn();
+        for (const at of [20_000, 40_000, 59_999]) {
+          clock.at(at);
+          expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T - at });
+        }
+        clock.at(T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('answers HEAD like GET without a body, and OPTIONS with Allow', async () => {
+        const head = await browser.request('HEAD', `${prefix}/status`);
+        expect(head.status).toBe(200);
+        expect(await head.text()).toBe('');
+        const options = await browser.request('OPTIONS', `${prefix}/status`);
+        expect(options.status).toBe(204);
+        expect(options.headers.get('allow')).toContain('GET');
+        expect(options.headers.get('access-control-allow-origin')).toBeNull();
+      });
+    });
+
+    describe('keep-alive endpoint', () => {
+      it('extends an active session and answers 200 with the active body', async () => {
+        await signIn();
+        clock.at(50_000);
+        const { status, body, response } = await browser.keepAlive(prefix);
+        expect(status).toBe(200);
+        expect(body).toEqual(activeBody(T, ABSOLUTE - 50_000));
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        clock.at(50_000 + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+      });
+
+      it('never revives an expired session: 401 with the reason, and the reason stays', async () => {
+        await signIn();
+        clock.at(T);
+        const { status, body } = await browser.keepAlive(prefix);
+        expect(status).toBe(401);
+        expect(body).toEqual({ state: 'expired', reason: 'idle' });
+        expect((await browser.keepAlive(prefix)).status).toBe(401);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
+      });
+
+      it('answers 401 {"state":"none"} without a tracked session', async () => {
+        const { status, body } = await browser.keepAlive(prefix);
+        expect(status).toBe(401);
+        expect(body).toEqual({ state: 'none' });
+      });
+
+      it.each([
+        ['without the X-Idle-Session header', { 'sec-fetch-site': 'same-origin' }],
+        ['with a wrong X-Idle-Session value', { 'x-idle-session': 'true' }],
+        ['from another site', { 'x-idle-session': '1', 'sec-fetch-site': 'cross-site' }],
+        ['from a sibling subdomain', { 'x-idle-session': '1', 'sec-fetch-site': 'same-site' }],
+      ])('refuses a forged keep-alive %s with 403 and extends nothing', async (_name, headers) => {
+        await signIn();
+        clock.at(30_000);
+        const { status, body } = await browser.keepAlive(prefix, headers);
+        expect(status).toBe(403);
+        expect(body).toMatchObject({ state: 'forbidden' });
+        expect((await browser.status(prefix)).body).toMatchObject({ idleRemainingMs: T - 30_000 });
+      });
+
+      it('accepts a keep-alive without Sec-Fetch-Site (older browsers) when the header is present', async () => {
+        await signIn();
+        expect((await browser.keepAlive(prefix, { 'x-idle-session': '1' })).status).toBe(200);
+      });
+
+      it('answers other methods with 405 and Allow', async () => {
+        await signIn();
+        const response = await browser.request('GET', `${prefix}/keepalive`);
+        expect(response.status).toBe(405);
+        expect(response.headers.get('allow')).toContain('POST');
+      });
+    });
+
+    describe('activity', () => {
+      it('counts ordinary requests as activity (sliding expiration)', async () => {
+        await signIn();
+        clock.at(50_000);
+        await page();
+        clock.at(50_000 + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+      });
+
+      it('writes last-activity at most once per touchInterval: the deadline may come early by that much, never late', async () => {
+        await signIn();
+        clock.at(TOUCH - 1);
+        await page(); // too soon after sign-in: not written
+        clock.at(T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+
+        browser = await start();
+        clock.at(0);
+        await signIn();
+        clock.at(TOUCH);
+        await page(); // written
+        clock.at(TOUCH + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+      });
+
+      it('does not count requests that isActivity excludes (background polling)', async () => {
+        await signIn();
+        for (const at of [15_000, 30_000, 45_000]) {
+          clock.at(at);
+          expect((await browser.request('GET', 'background')).status).toBe(200);
+        }
+        clock.at(T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('caps the session at the absolute timeout, whatever the activity', async () => {
+        await signIn();
+        for (let at = 50_000; at < ABSOLUTE; at += 50_000) {
+          clock.at(at);
+          expect((await browser.keepAlive(prefix)).status).toBe(200);
+        }
+        clock.at(ABSOLUTE - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', remainingMs: 1, absoluteRemainingMs: 1 });
+        clock.at(ABSOLUTE);
+        expect((await browser.keepAlive(prefix)).body).toEqual({ state: 'expired', reason: 'absolute' });
+        expect(await page()).toEqual({ status: 200, endedReason: 'absolute' });
+      });
+    });
+
+    describe('expiry', () => {
+      it('destroys the expired session in the store: a replayed old cookie does not work again', async () => {
+        await signIn();
+        const stolen = browser.cookieHeader();
+        clock.at(T + 1);
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
+        expect(browser.cookieHeader()).not.toBe(stolen);
+        clock.at(0); // even if the clock were turned back, the old session is gone
+        const replay = await browser.request('GET', `${prefix}/status`, { headers: { cookie: stolen } });
+        expect(await replay.json()).toEqual({ state: 'none' });
+        const keepAlive = await browser.request('POST', `${prefix}/keepalive`, {
+          headers: { cookie: stolen, 'x-idle-session': '1', 'sec-fetch-site': 'same-origin' },
+        });
+        expect(keepAlive.status).toBe(401);
+      });
+
+      it('remembers the reason until the next sign-in, which starts a fresh session id', async () => {
+        await signIn();
+        clock.at(T);
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
+        clock.at(T + 5_000);
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
+        const anonymous = browser.cookieHeader();
+        await signIn();
+        expect(browser.cookieHeader()).not.toBe(anonymous);
+        expect(await page()).toEqual({ status: 200, endedReason: null });
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active' });
+      });
+
+      it.each([
+        ['a string timestamp', { createdAt: 'yesterday', lastActivity: START }],
+        ['a future last activity', { createdAt: START, lastActivity: START + 3_600_000 }],
+        ['a missing created-at', { lastActivity: START }],
+        ['a non-finite timestamp', { createdAt: START, lastActivity: null }],
+      ])('fails closed on tampered metadata (%s): expired, never a crash', async (_name, record) => {
+        await signIn();
+        const tamper = await browser.request('POST', 'tamper', {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(record),
+        });
+        expect(tamper.status).toBe(200);
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('ends tracking at sign-out: status none, keep-alive 401 none', async () => {
+        await signIn();
+        expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'none' });
+        expect((await browser.keepAlive(prefix)).body).toEqual({ state: 'none' });
+      });
+
+      it('keeps sessions apart: one user expiring does not touch another', async () => {
+        const other = new TestBrowser(app!.url);
+        await signIn();
+        await signIn(other);
+        clock.at(40_000);
+        await other.keepAlive(prefix);
+        clock.at(T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        expect((await other.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 40_000 });
+      });
+    });
+
+    describe('session cookie', () => {
+      it('is a browser-session cookie: HttpOnly, SameSite=Lax, never Expires or Max-Age', async () => {
+        await signIn();
+        clock.at(TOUCH);
+        await page();
+        await browser.keepAlive(prefix);
+        clock.at(TOUCH + T);
+        await page();
+        await signIn();
+        expect(browser.setCookieHeaders.length).toBeGreaterThan(0);
+        for (const header of browser.setCookieHeaders) {
+          expect(header).toMatch(/;\s*HttpOnly/i);
+          expect(header).toMatch(/;\s*SameSite=Lax/i);
+          expect(header).not.toMatch(/expires=|max-age=/i);
+        }
+      });
+    });
+
+    describe('protected-route guard', () => {
+      it('passes an active session', async () => {
+        await signIn();
+        expect((await browser.request('GET', 'protected', { headers: { accept: 'text/html' } })).status).toBe(200);
+      });
+
+      it('redirects an HTML request once to the login page, with the reason after an expiry', async () => {
+        const anonymous = await browser.request('GET', 'protected', { headers: { accept: 'text/html' } });
+        expect(anonymous.status).toBeGreaterThanOrEqual(300);
+        expect(anonymous.status).toBeLessThan(400);
+        expect(anonymous.headers.get('location')).toMatch(/\/login$/);
+        await signIn();
+        clock.at(T);
+        const expired = await browser.request('GET', 'protected', { headers: { accept: 'text/html,application/xhtml+xml' } });
+        expect(expired.headers.get('location')).toMatch(/\/login\?reason=idle$/);
+      });
+
+      it('answers a JSON request with 401 and a JSON body naming the reason, never the login page', async () => {
+        await signIn();
+        clock.at(T);
+        const response = await browser.request('GET', 'protected', { headers: { accept: 'application/json' } });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await response.json()).toEqual({ state: 'expired', reason: 'idle' });
+      });
+    });
+
+    describe('options', () => {
+      it('serves the endpoints under a custom prefix', async () => {
+        browser = await start({ prefix: '/auth/timeout' });
+        await signIn();
+        expect((await browser.status('/auth/timeout')).body).toMatchObject({ state: 'active' });
+        expect((await browser.keepAlive('/auth/timeout')).status).toBe(200);
+        expect((await browser.request('GET', `${prefix}/status`)).status).toBe(404);
+      });
+
+      it('works without an absolute timeout', async () => {
+        browser = await start({ absoluteTimeout: undefined });
+        await signIn();
+        expect((await browser.status(prefix)).body).toEqual(activeBody(T, null));
+      });
+    });
+  });
+}

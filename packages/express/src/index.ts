@@ -1,0 +1,8 @@
+/**
+ * `@idle-session/express`: server-side idle and absolute session timeouts for Express 4 and 5, on top
+ * of express-session. See {@link idleSession}.
+ *
+ * @packageDocumentation
+ */
+export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware, type RequireSignInOptions } from './middleware.js';
+export { IdlePolicyError, type ExpiryReason, type SessionEvaluation, type StatusBody } from '@idle-session/core';

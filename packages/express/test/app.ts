@@ -1,0 +1,47 @@
+import type { AddressInfo } from 'node:net';
+import type { HarnessOptions, RunningApp } from '@idle-session/adapter-contract';
+import { SESSION_KEY } from '@idle-session/core';
+import express from 'express';
+import session from 'express-session';
+import { idleSession } from '../src/index.js';
+
+/** Starts the contract suite's test app on Express with express-session's MemoryStore. */
+export async function startExpressApp(options: HarnessOptions): Promise<RunningApp> {
+  const app = express();
+  const idle = idleSession({ ...options, isActivity: (req) => req.path !== '/background' });
+  app.use(session({ secret: 'contract-test', resave: false, saveUninitialized: false, cookie: { httpOnly: true, sameSite: 'lax' } }));
+  app.use(idle);
+  app.post('/sign-in', async (req, res) => {
+    await idle.signIn(req);
+    (req.session as unknown as Record<string, unknown>).user = 'demo';
+    res.json({ ok: true });
+  });
+  app.post('/sign-out', async (req, res) => {
+    await idle.signOut(req);
+    res.json({ ok: true });
+  });
+  app.get('/page', (req, res) => {
+    res.json({ endedReason: idle.endedReason(req) });
+  });
+  app.get('/background', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.post('/tamper', express.json(), (req, res) => {
+    (req.session as unknown as Record<string, unknown>)[SESSION_KEY] = req.body;
+    res.json({ ok: true });
+  });
+  app.get('/protected', idle.requireSignIn({ loginUrl: '/login' }), (_req, res) => {
+    res.json({ ok: true });
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
