@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { IdlePolicyError } from '@idle-session/express';
+import { ConfigError, readConfig } from './config.js';
+import { createExpressApp } from './express-app.js';
+
+/** Which environment variable sets each policy option, so a start-up error can name it. */
+const VARIABLES: Record<string, string> = { idleTimeout: 'IDLE_TIMEOUT', warnBefore: 'WARN_BEFORE', absoluteTimeout: 'ABSOLUTE_TIMEOUT' };
+
+let config;
+try {
+  config = readConfig(process.env, () => randomBytes(32).toString('hex'));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`idle-session demo: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+let app;
+try {
+  app = createExpressApp(config);
+} catch (error) {
+  if (error instanceof IdlePolicyError) {
+    console.error(`idle-session demo: ${error.message} Check ${VARIABLES[error.option] ?? 'the settings'} (in seconds).`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const server = app.listen(config.port, () => {
+  const { port } = server.address() as AddressInfo;
+  console.log(
+    `idle-session demo listening on http://localhost:${port} ` +
+      `(idle timeout ${config.idleTimeoutMs / 1000} s, warning ${config.warnBeforeMs / 1000} s before, ` +
+      `absolute timeout ${config.absoluteTimeoutMs / 1000} s). Sign in as demo / demo.`,
+  );
+});
+server.on('error', (error) => {
+  console.error(`idle-session demo: cannot listen on port ${config.port}: ${error.message}`);
+  process.exit(1);
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    server.close();
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,93 @@
+import type { ExpiryReason } from '@idle-session/express';
+import { describeDuration } from './duration.js';
+import { html, type SafeHtml } from './html.js';
+
+/** Paths of the sample app, shared by every server. */
+export const ROUTES = Object.freeze({
+  home: '/',
+  login: '/login',
+  logout: '/logout',
+  notes: '/notes',
+  idleSession: '/idle-session',
+  element: '/assets/idle-session-warning.js',
+  styles: '/assets/demo.css',
+});
+
+/** The timeouts the pages describe, in milliseconds. */
+export interface PageTimeouts {
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+}
+
+function layout(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · idle-session demo</title>
+<link rel="stylesheet" href="${ROUTES.styles}">
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+/**
+ * The sentence that tells a user why they were signed out, or `null` without a reason.
+ * Idle: "…after 15 minutes of inactivity."; absolute: "…reached the maximum session length of 8 hours."
+ */
+export function expiryMessage(reason: ExpiryReason | null, timeouts: PageTimeouts): string | null {
+  if (reason === 'idle') {
+    return `You were signed out after ${describeDuration(timeouts.idleTimeoutMs)} of inactivity, to protect your account. Please sign in again.`;
+  }
+  if (reason === 'absolute') {
+    return `You were signed out because your session reached the maximum session length of ${describeDuration(timeouts.absoluteTimeoutMs)}. Please sign in again.`;
+  }
+  return null;
+}
+
+/** GET /login: the sign-in form, with why the last session ended, or a sign-in error. */
+export function loginPage(options: { reason: ExpiryReason | null; error?: string; username?: string; timeouts: PageTimeouts }): string {
+  const notice = expiryMessage(options.reason, options.timeouts);
+  return layout(
+    'Sign in',
+    html`<h1>Sign in</h1>
+${notice ? html`<p class="notice" role="status" id="expiry-reason">${notice}</p>` : ''}
+${options.error ? html`<p class="error" role="alert" id="login-error">${options.error}</p>` : ''}
+<form method="post" action="${ROUTES.login}" class="card">
+  <label for="username">Username</label>
+  <input id="username" name="username" autocomplete="username" required value="${options.username ?? ''}">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit">Sign in</button>
+</form>
+<p class="hint">Demo account: <kbd>demo</kbd> / <kbd>demo</kbd>. You are signed out after ${describeDuration(options.timeouts.idleTimeoutMs)} of inactivity.</p>`,
+  );
+}
+
+/** GET /: the signed-in page with the warning element and a long form to type into. */
+export function homePage(options: { username: string; savedNotes: string | null; timeouts: PageTimeouts }): string {
+  return layout(
+    'Your notes',
+    html`<header class="bar">
+  <h1>Hello, ${options.username}</h1>
+  <form method="post" action="${ROUTES.logout}"><button type="submit" class="secondary">Sign out</button></form>
+</header>
+<p>For your security you are signed out after ${describeDuration(options.timeouts.idleTimeoutMs)} of inactivity. Typing here counts as activity: the page tells the server you are still here.</p>
+${options.savedNotes !== null ? html`<p class="notice" role="status" id="saved">Your notes were saved.</p>` : ''}
+<form method="post" action="${ROUTES.notes}" class="card" id="notes-form">
+  <label for="subject">Subject</label>
+  <input id="subject" name="subject" autocomplete="off">
+  <label for="notes">Notes</label>
+  <textarea id="notes" name="notes" rows="18">${options.savedNotes ?? ''}</textarea>
+  <button type="submit">Save notes</button>
+</form>
+<idle-session-warning endpoint="${ROUTES.idleSession}" login-url="${ROUTES.login}" logout-url="${ROUTES.logout}"></idle-session-warning>
+<script type="module" src="${ROUTES.element}"></script>`,
+  );
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig } from '../src/config.js';
+import { describeDuration } from '../src/duration.js';
+import { escapeHtml } from '../src/html.js';
+import { expiryMessage, loginPage } from '../src/pages.js';
+
+const timeouts = { idleTimeoutMs: 900_000, absoluteTimeoutMs: 28_800_000 };
+
+describe('demo configuration', () => {
+  it('reads seconds from the environment and gives milliseconds, with the documented defaults', () => {
+    expect(readConfig({}, () => 'random')).toEqual({
+      port: 3000,
+      idleTimeoutMs: 900_000,
+      warnBeforeMs: 120_000,
+      absoluteTimeoutMs: 28_800_000,
+      sessionSecret: 'random',
+    });
+    expect(readConfig({ PORT: '0', IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '60', SESSION_SECRET: 's' }, () => 'x')).toEqual({
+      port: 0,
+      idleTimeoutMs: 6000,
+      warnBeforeMs: 3000,
+      absoluteTimeoutMs: 60_000,
+      sessionSecret: 's',
+    });
+  });
+
+  it.each([
+    [{ IDLE_TIMEOUT: 'ten' }, /IDLE_TIMEOUT must be a positive number of seconds, got "ten"/],
+    [{ WARN_BEFORE: '-1' }, /WARN_BEFORE/],
+    [{ ABSOLUTE_TIMEOUT: '0' }, /ABSOLUTE_TIMEOUT/],
+    [{ PORT: 'http' }, /PORT must be a whole number/],
+  ])('rejects %j naming the variable', (env, message) => {
+    expect(() => readConfig(env, () => 'x')).toThrow(ConfigError);
+    expect(() => readConfig(env, () => 'x')).toThrow(message);
+  });
+});
+
+describe('demo pages', () => {
+  it('describes durations in words', () => {
+    expect(describeDuration(900_000)).toBe('15 minutes');
+    expect(describeDuration(6_000)).toBe('6 seconds');
+    expect(describeDuration(28_800_000)).toBe('8 hours');
+    expect(describeDuration(5_400_000)).toBe('1 hour 30 minutes');
+    expect(describeDuration(1_000)).toBe('1 second');
+  });
+
+  it('says why the user was signed out', () => {
+    expect(expiryMessage('idle', timeouts)).toMatch(/signed out after 15 minutes of inactivity/);
+    expect(expiryMessage('absolute', timeouts)).toMatch(/maximum session length of 8 hours/);
+    expect(expiryMessage(null, timeouts)).toBeNull();
+    expect(loginPage({ reason: 'idle', timeouts })).toContain('15 minutes of inactivity');
+  });
+
+  it('escapes what the user typed', () => {
+    const page = loginPage({ reason: null, error: 'Incorrect username or password.', username: '"><script>x</script>', timeouts });
+    expect(page).not.toContain('<script>x');
+    expect(page).toContain(escapeHtml('"><script>x</script>'));
+  });
+});
