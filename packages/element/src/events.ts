@@ -1,0 +1,63 @@
+import type { ExpiryReason } from '@idle-session/core';
+
+/** Detail of {@link IdleSessionWarningShownEvent} and {@link IdleSessionExtendedEvent}. */
+export interface RemainingDetail {
+  /** Milliseconds until the session ends, as the server last reported it (measured at receipt). */
+  readonly remainingMs: number;
+}
+
+/** Detail of {@link IdleSessionExpiredEvent}. */
+export interface ExpiredDetail {
+  /**
+   * Why the session ended: `'idle'` (inactivity), `'absolute'` (maximum session length), or `null`
+   * when the server reports no session any more (signed out elsewhere).
+   */
+  readonly reason: ExpiryReason | null;
+}
+
+const init = { bubbles: true, composed: true } as const;
+
+/**
+ * `idle-session-warning-shown`: the warning dialog opened. Bubbles, composed, not cancelable.
+ * `detail.remainingMs` is the time left in milliseconds. A good moment to save a draft.
+ */
+export class IdleSessionWarningShownEvent extends CustomEvent<RemainingDetail> {
+  /** The event type, `'idle-session-warning-shown'`. */
+  static readonly eventName = 'idle-session-warning-shown' as const;
+  constructor(remainingMs: number) {
+    super(IdleSessionWarningShownEvent.eventName, { ...init, detail: { remainingMs } });
+  }
+}
+
+/**
+ * `idle-session-extended`: the server confirmed a later deadline, after a keep-alive (the
+ * "Stay signed in" button or user activity) or after a re-check found that another tab or request
+ * extended the session. Bubbles, composed. `detail.remainingMs` is the new time left in milliseconds.
+ */
+export class IdleSessionExtendedEvent extends CustomEvent<RemainingDetail> {
+  /** The event type, `'idle-session-extended'`. */
+  static readonly eventName = 'idle-session-extended' as const;
+  constructor(remainingMs: number) {
+    super(IdleSessionExtendedEvent.eventName, { ...init, detail: { remainingMs } });
+  }
+}
+
+/**
+ * `idle-session-expired`: the session ended (the server said `expired`, or `none` after having
+ * had a session). Bubbles, composed. `detail.reason` is `'idle'`, `'absolute'` or `null`.
+ */
+export class IdleSessionExpiredEvent extends CustomEvent<ExpiredDetail> {
+  /** The event type, `'idle-session-expired'`. */
+  static readonly eventName = 'idle-session-expired' as const;
+  constructor(reason: ExpiryReason | null) {
+    super(IdleSessionExpiredEvent.eventName, { ...init, detail: { reason } });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'idle-session-warning-shown': IdleSessionWarningShownEvent;
+    'idle-session-extended': IdleSessionExtendedEvent;
+    'idle-session-expired': IdleSessionExpiredEvent;
+  }
+}

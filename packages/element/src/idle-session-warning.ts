@@ -1,0 +1,536 @@
+import { html, LitElement, nothing, type TemplateResult } from 'lit';
+import type { ActiveStatusBody, ExpiryReason, StatusBody } from '@idle-session/core';
+import { ActivityController } from './activity-controller.js';
+import { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionWarningShownEvent } from './events.js';
+import { formatCountdown, formatDuration } from './format.js';
+import { requestStatus } from './status-client.js';
+import { styles } from './styles.js';
+
+/** The tag name that `@idle-session/element/define` registers: `idle-session-warning`. */
+export const TAG_NAME = 'idle-session-warning';
+
+/**
+ * What the element is showing, reflected on the host as the read-only `state` attribute:
+ * - `none`: no tracked session (anonymous page, or not yet known); hidden and inert.
+ * - `active`: signed in, no dialog; activity sends keep-alives.
+ * - `warning`: the modal warning with the countdown, "Stay signed in" and "Sign out".
+ * - `expired`: the session ended through a timeout (idle or absolute); modal, with "Sign in again".
+ * - `signed-out`: the server reports no session any more (signed out elsewhere); modal, with "Sign in again".
+ * - `unreachable`: the deadline passed and the server could not be reached; modal, with "Try again".
+ */
+export type IdleSessionState = 'none' | 'active' | 'warning' | 'expired' | 'signed-out' | 'unreachable';
+
+/** Delays between retries after a failed request, in milliseconds; the last one repeats. */
+export const BACKOFF_MS: readonly number[] = Object.freeze([1_000, 2_000, 5_000, 10_000, 30_000, 60_000]);
+
+/** The live-region message gives a final cue when this many milliseconds are left (WCAG 2.2 SC 2.2.1 asks for at least 20 s). */
+export const FINAL_CUE_MS = 20_000;
+
+const MAX_TIMEOUT = 2_147_483_647;
+const WARN_SLACK_MS = 500;
+const MIN_RECHECK_MS = 1_000;
+const VISIBLE_RESYNC_MS = 5_000;
+
+/**
+ * The least time between two activity keep-alives, in milliseconds:
+ * `min(60 000, (idleTimeoutMs − warnBeforeMs) / 3)`, at least 1 000. Three chances to report
+ * activity before the warning is due, at most one request a minute.
+ */
+export function keepAliveIntervalMs(body: Pick<ActiveStatusBody, 'idleTimeoutMs' | 'warnBeforeMs'>): number {
+  return Math.max(1_000, Math.min(60_000, Math.floor((body.idleTimeoutMs - body.warnBeforeMs) / 3)));
+}
+
+function isAbsoluteBound(body: ActiveStatusBody): boolean {
+  return body.absoluteRemainingMs !== null && body.absoluteRemainingMs <= body.idleRemainingMs;
+}
+
+function deepActiveElement(): HTMLElement | null {
+  let active: Element | null = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active instanceof HTMLElement && active !== document.body ? active : null;
+}
+
+type Source = 'auto' | 'user';
+
+/**
+ * `<idle-session-warning>`: warns before a server-side idle timeout ends the session, lets the user
+ * extend it with one action, and says why the session ended (WCAG 2.2 SC 2.2.1 Timing Adjustable;
+ * GOV.UK timeout-warning pattern). Every timing comes from the server's `GET {endpoint}/status`
+ * (see `@idle-session/core`, `StatusBody`); deadlines are `Date.now()` at receipt plus the server's
+ * `remainingMs`, never a comparison of clocks.
+ *
+ * Attributes / properties (read when the element connects):
+ * - `endpoint` / `endpoint`: URL prefix of the endpoints, default `/idle-session`.
+ * - `login-url` / `loginUrl`: the "Sign in again" link, default `/login`.
+ * - `logout-url` / `logoutUrl`: "Sign out" submits a POST form there, default `/logout`.
+ * - `state` (read-only, reflected): see {@link IdleSessionState}.
+ *
+ * Behaviour: while the user is active (pointer, keys, wheel, touch, scroll, input) it sends at most one
+ * `POST {endpoint}/keepalive` per {@link keepAliveIntervalMs}, none without activity. Before warning and
+ * before declaring expiry it asks the status endpoint again. The warning is a modal `<dialog>` with
+ * `role="alertdialog"`; Escape does not close it; activity while it is open does not extend.
+ *
+ * Events (all bubble and are composed): `idle-session-warning-shown` ({@link IdleSessionWarningShownEvent},
+ * `detail.remainingMs`), `idle-session-extended` ({@link IdleSessionExtendedEvent}, `detail.remainingMs`),
+ * `idle-session-expired` ({@link IdleSessionExpiredEvent}, `detail.reason`).
+ *
+ * CSS parts: `dialog`, `title`, `message`, `countdown`, `note`, `extend-button`, `sign-out-button`,
+ * `retry-button`, `login-link`. Custom properties: see `styles`.
+ *
+ * @fires idle-session-warning-shown
+ * @fires idle-session-extended
+ * @fires idle-session-expired
+ * @csspart dialog - the `<dialog>`.
+ * @csspart title - the heading that names the dialog.
+ * @csspart message - the text that describes the dialog.
+ * @csspart countdown - the visible time left inside the message (not a live region).
+ * @csspart note - an error note after a failed button action.
+ * @csspart extend-button - "Stay signed in" (or "Continue" when the maximum session length cannot be extended).
+ * @csspart sign-out-button - "Sign out".
+ * @csspart retry-button - "Try again" in the unreachable state.
+ * @csspart login-link - "Sign in again".
+ */
+export class IdleSessionWarning extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    endpoint: { type: String },
+    loginUrl: { type: String, attribute: 'login-url' },
+    logoutUrl: { type: String, attribute: 'logout-url' },
+  };
+
+  /** URL prefix of the status and keep-alive endpoints (attribute `endpoint`). Default `/idle-session`. */
+  declare endpoint: string;
+  /** Where "Sign in again" leads (attribute `login-url`). Default `/login`. */
+  declare loginUrl: string;
+  /** Where "Sign out" POSTs a form (attribute `logout-url`). Default `/logout`. */
+  declare logoutUrl: string;
+
+  #state: IdleSessionState = 'none';
+  #session: ActiveStatusBody | null = null;
+  #hadSession = false;
+  #deadline = 0;
+  #warnAt = 0;
+  #interval = 60_000;
+  #reason: ExpiryReason | null = null;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #abort: AbortController | null = null;
+  #inflight = 0;
+  #seq = 0;
+  #appliedSeq = 0;
+  #failures = 0;
+  #lastResponseAt = 0;
+  #lastDeadlineCheck = -Infinity;
+  #dirty = false;
+  #nextKeepAliveAt = 0;
+  #busy = false;
+  #dismissedAbsolute = false;
+  #note = '';
+  #liveKey = '';
+  #liveText = '';
+  #returnFocus: HTMLElement | null = null;
+  #renderedState: IdleSessionState = 'none';
+
+  constructor() {
+    super();
+    this.endpoint = '/idle-session';
+    this.loginUrl = '/login';
+    this.logoutUrl = '/logout';
+    new ActivityController(this, this.#onActivity, this.#onVisible);
+  }
+
+  /** The current state (read-only); also reflected as the `state` attribute. */
+  get state(): IdleSessionState {
+    return this.#state;
+  }
+
+  /** Milliseconds left before the session ends by the last server answer, or `null` without a session. */
+  get remainingMs(): number | null {
+    return this.#session && (this.#state === 'active' || this.#state === 'warning' || this.#state === 'unreachable')
+      ? Math.max(0, this.#deadline - Date.now())
+      : null;
+  }
+
+  /** Asks the status endpoint again now (never extends the session) and acts on the answer. */
+  refresh(): void {
+    if (this.isConnected) void this.#send('status', 'auto');
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#abort = new AbortController();
+    this.#reflect();
+    void this.#send('status', 'auto');
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#abort?.abort();
+    this.#abort = null;
+    this.#inflight = 0;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#retryTimer);
+    this.#timer = this.#retryTimer = undefined;
+  }
+
+  // ---- networking -------------------------------------------------------------------------------
+
+  async #send(name: 'status' | 'keepalive', source: Source): Promise<void> {
+    const signal = this.#abort?.signal;
+    if (!signal) return;
+    const seq = ++this.#seq;
+    const sentAt = Date.now();
+    if (name === 'keepalive') this.#dirty = false;
+    if (source === 'user') {
+      this.#busy = true;
+      this.#note = '';
+      this.requestUpdate();
+    }
+    this.#inflight++;
+    const result = await requestStatus(this.endpoint, name, signal);
+    if (signal.aborted) return;
+    this.#inflight--;
+    if (source === 'user') {
+      this.#busy = false;
+      this.requestUpdate();
+    }
+    if (seq < this.#appliedSeq) return;
+    if (!result.ok) {
+      if (name === 'keepalive' && source === 'auto') this.#dirty = true;
+      this.#onFailure(source);
+      return;
+    }
+    this.#appliedSeq = seq;
+    this.#failures = 0;
+    this.#lastResponseAt = result.receivedAt;
+    clearTimeout(this.#retryTimer);
+    if (name === 'keepalive') this.#nextKeepAliveAt = sentAt + this.#interval;
+    this.#apply(result.body, result.receivedAt, name === 'keepalive', source);
+  }
+
+  #onFailure(source: Source): void {
+    const delay = BACKOFF_MS[Math.min(this.#failures, BACKOFF_MS.length - 1)] ?? 60_000;
+    this.#failures++;
+    const now = Date.now();
+    if (source === 'user') {
+      this.#note = 'We could not reach the server. Please try again.';
+      this.#liveText = this.#note;
+    }
+    switch (this.#state) {
+      case 'none':
+        if (!this.#hadSession) this.#retry(delay);
+        break;
+      case 'active':
+        this.#nextKeepAliveAt = now + delay;
+        if (now >= this.#warnAt) {
+          // Cannot confirm: warn on the last known deadline, so the user can still act.
+          this.#showWarning();
+          this.#retry(delay);
+        }
+        break;
+      case 'warning':
+        if (now >= this.#deadline) {
+          this.#setState('unreachable');
+        }
+        this.#retry(delay);
+        break;
+      case 'unreachable':
+        this.#retry(delay);
+        break;
+      default:
+        break;
+    }
+    this.requestUpdate();
+  }
+
+  #retry(delay: number): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#inflight === 0) void this.#send('status', 'auto');
+    }, delay);
+  }
+
+  #apply(body: StatusBody, receivedAt: number, fromKeepAlive: boolean, source: Source): void {
+    if (body.state === 'expired') {
+      this.#end(body.reason);
+      return;
+    }
+    if (body.state === 'none') {
+      if (this.#hadSession) this.#end(null);
+      else this.#setState('none');
+      return;
+    }
+    const previous = this.#state;
+    const previousDeadline = this.#deadline;
+    const first = !this.#hadSession;
+    this.#session = body;
+    this.#hadSession = true;
+    this.#deadline = receivedAt + body.remainingMs;
+    this.#interval = keepAliveIntervalMs(body);
+    if (first) this.#nextKeepAliveAt = receivedAt + this.#interval;
+    const absolute = isAbsoluteBound(body);
+    this.#warnAt = absolute && this.#dismissedAbsolute ? this.#deadline : this.#deadline - body.warnBeforeMs;
+    const now = Date.now();
+    if (this.#warnAt - now > WARN_SLACK_MS) {
+      this.#setState('active');
+      const extended = fromKeepAlive || (previous !== 'none' && this.#deadline > previousDeadline + MIN_RECHECK_MS);
+      if (extended && !first) this.dispatchEvent(new IdleSessionExtendedEvent(body.remainingMs));
+      this.#schedule(this.#warnAt);
+    } else {
+      if (absolute && fromKeepAlive && source === 'user') {
+        this.#note = 'Your session has reached its maximum length and cannot be extended.';
+      }
+      this.#showWarning();
+    }
+  }
+
+  #end(reason: ExpiryReason | null): void {
+    if (this.#state === 'none' && !this.#hadSession) return;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#retryTimer);
+    const next: IdleSessionState = reason ? 'expired' : 'signed-out';
+    if (this.#state === next && this.#reason === reason) return;
+    this.#reason = reason;
+    this.#setState(next);
+    this.dispatchEvent(new IdleSessionExpiredEvent(reason));
+  }
+
+  #showWarning(): void {
+    if (this.#state !== 'warning') {
+      this.#liveKey = '';
+      this.#liveText = '';
+      this.#setState('warning');
+      this.dispatchEvent(new IdleSessionWarningShownEvent(Math.max(0, this.#deadline - Date.now())));
+    }
+    this.#tick();
+  }
+
+  // ---- timing -----------------------------------------------------------------------------------
+
+  #schedule(at: number): void {
+    clearTimeout(this.#timer);
+    const delay = Math.min(Math.max(0, at - Date.now()), MAX_TIMEOUT);
+    this.#timer = setTimeout(this.#tick, delay);
+  }
+
+  /** Every timer wake-up: compare the clock to the deadlines (robust to throttling and sleep). */
+  #tick = (): void => {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.isConnected) return;
+    const now = Date.now();
+    if (this.#state === 'active') {
+      if (now < this.#warnAt) {
+        this.#schedule(this.#warnAt);
+      } else if (this.#inflight === 0) {
+        // Unsent activity: report it instead of warning; otherwise re-check (another tab may have extended).
+        void this.#send(this.#dirty ? 'keepalive' : 'status', 'auto');
+      }
+    } else if (this.#state === 'warning') {
+      this.#updateLive(now);
+      this.requestUpdate();
+      const remaining = this.#deadline - now;
+      if (remaining > 0) {
+        this.#schedule(now + (remaining % 1000 || 1000));
+      } else if (now - this.#lastDeadlineCheck < MIN_RECHECK_MS) {
+        this.#schedule(this.#lastDeadlineCheck + MIN_RECHECK_MS);
+      } else if (this.#inflight === 0) {
+        this.#lastDeadlineCheck = now;
+        void this.#send('status', 'auto');
+      }
+    }
+  };
+
+  #updateLive(now: number): void {
+    const remaining = Math.max(0, this.#deadline - now);
+    const key = remaining <= FINAL_CUE_MS ? 'final' : `m${Math.ceil(remaining / 60_000)}`;
+    if (key === this.#liveKey) return;
+    const first = this.#liveKey === '';
+    this.#liveKey = key;
+    // The dialog's description is read when it opens; announce only later changes.
+    if (first) return;
+    const left = key === 'final' ? formatCountdown(remaining) : formatDuration(Math.ceil(remaining / 60_000) * 60_000);
+    this.#liveText = `You will be signed out in ${left}.`;
+  }
+
+  #onActivity = (): void => {
+    if (this.#state !== 'active') return;
+    this.#dirty = true;
+    if (this.#inflight === 0 && Date.now() >= this.#nextKeepAliveAt) void this.#send('keepalive', 'auto');
+  };
+
+  #onVisible = (): void => {
+    if (this.#state !== 'active' && this.#state !== 'warning' && this.#state !== 'unreachable') return;
+    if (Date.now() - this.#lastResponseAt >= VISIBLE_RESYNC_MS && this.#inflight === 0) void this.#send('status', 'auto');
+    else this.#tick();
+  };
+
+  // ---- state and dialog -------------------------------------------------------------------------
+
+  #setState(next: IdleSessionState): void {
+    if (next !== 'warning') this.#note = '';
+    if (this.#state === next) return;
+    this.#state = next;
+    this.#reflect();
+    this.requestUpdate();
+  }
+
+  #reflect(): void {
+    if (this.getAttribute('state') !== this.#state) this.setAttribute('state', this.#state);
+  }
+
+  #isModal(state: IdleSessionState): boolean {
+    return state !== 'none' && state !== 'active';
+  }
+
+  protected override updated(): void {
+    const dialog = this.renderRoot.querySelector('dialog');
+    if (!dialog) return;
+    const state = this.#state;
+    const changed = state !== this.#renderedState;
+    this.#renderedState = state;
+    if (this.#isModal(state)) {
+      if (!dialog.open) {
+        this.#returnFocus ??= deepActiveElement();
+        dialog.showModal();
+      } else if (changed) {
+        // A new phase: re-open so assistive technology announces the new title and message.
+        dialog.close();
+        dialog.showModal();
+      } else {
+        return;
+      }
+      const target =
+        this.renderRoot.querySelector<HTMLElement>('[data-autofocus]') ?? this.renderRoot.querySelector<HTMLElement>('h2');
+      target?.focus();
+    } else if (dialog.open) {
+      dialog.close();
+      const back = this.#returnFocus;
+      this.#returnFocus = null;
+      if (back?.isConnected) back.focus();
+    } else {
+      this.#returnFocus = null;
+    }
+  }
+
+  #onCancel = (event: Event): void => {
+    event.preventDefault();
+  };
+
+  #onKeydown = (event: KeyboardEvent): void => {
+    if (event.key === 'Escape') event.preventDefault();
+  };
+
+  #onClose = (event: Event): void => {
+    const dialog = event.currentTarget as HTMLDialogElement;
+    if (this.#isModal(this.#state) && !dialog.open && this.isConnected) dialog.showModal();
+  };
+
+  #onExtend = (): void => {
+    if (this.#busy) return;
+    const session = this.#session;
+    if (session && isAbsoluteBound(session) && this.#deadline - Date.now() <= session.warnBeforeMs) {
+      // Nothing can extend the maximum session length: acknowledge and let the user keep working.
+      this.#dismissedAbsolute = true;
+      this.#warnAt = this.#deadline;
+      this.#setState('active');
+      this.#schedule(this.#deadline);
+      return;
+    }
+    void this.#send('keepalive', 'user');
+  };
+
+  #onRetry = (): void => {
+    if (this.#busy) return;
+    this.#failures = 0;
+    void this.#send('status', 'user');
+  };
+
+  #onSignOut = (): void => {
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = this.logoutUrl;
+    form.hidden = true;
+    document.body.append(form);
+    form.submit();
+  };
+
+  protected override render(): TemplateResult {
+    return html`<dialog
+      part="dialog"
+      role="alertdialog"
+      aria-modal="true"
+      aria-labelledby="title"
+      aria-describedby="message"
+      @cancel=${this.#onCancel}
+      @keydown=${this.#onKeydown}
+      @close=${this.#onClose}
+    >
+      ${this.#isModal(this.#state) ? this.#renderContent() : nothing}
+    </dialog>`;
+  }
+
+  #renderContent(): TemplateResult {
+    const busy = this.#busy ? 'true' : 'false';
+    const live = html`<p class="visually-hidden" aria-live="polite">${this.#liveText}</p>`;
+    const note = this.#note ? html`<p part="note">${this.#note}</p>` : nothing;
+    const login = (autofocus: boolean) =>
+      html`<a part="login-link" class=${autofocus ? 'primary' : ''} href=${this.loginUrl} ?data-autofocus=${autofocus}
+        >Sign in again</a
+      >`;
+    switch (this.#state) {
+      case 'warning': {
+        const session = this.#session;
+        const left = html`<span part="countdown">${formatCountdown(this.#deadline - Date.now())}</span>`;
+        const absolute = session !== null && isAbsoluteBound(session);
+        return html`<h2 id="title" part="title" tabindex="-1">Your session is about to end</h2>
+          <p id="message" part="message">
+            ${absolute
+              ? html`You will reach the maximum session length in ${left}. Save your work now: you will need to sign in again.`
+              : html`You will be signed out in ${left} because you have been inactive. Do you want to stay signed in?`}
+          </p>
+          ${note}
+          <div class="actions">
+            <button type="button" part="extend-button" class="primary" data-autofocus aria-disabled=${busy} @click=${this.#onExtend}>
+              ${absolute ? 'Continue' : 'Stay signed in'}
+            </button>
+            <button type="button" part="sign-out-button" @click=${this.#onSignOut}>Sign out</button>
+          </div>
+          ${live}`;
+      }
+      case 'expired': {
+        const idle = this.#session ? formatDuration(this.#session.idleTimeoutMs) : null;
+        const message =
+          this.#reason === 'absolute'
+            ? 'You were signed out because you reached the maximum session length.'
+            : idle
+              ? `You were signed out after ${idle} of inactivity.`
+              : 'You were signed out because of inactivity.';
+        return html`<h2 id="title" part="title" tabindex="-1">Your session has ended</h2>
+          <p id="message" part="message">${message}</p>
+          <div class="actions">${login(true)}</div>`;
+      }
+      case 'signed-out':
+        return html`<h2 id="title" part="title" tabindex="-1">Your session has ended</h2>
+          <p id="message" part="message">You have been signed out.</p>
+          <div class="actions">${login(true)}</div>`;
+      case 'unreachable':
+        return html`<h2 id="title" part="title" tabindex="-1">Cannot reach the server</h2>
+          <p id="message" part="message">
+            We cannot reach the server, so your session may have ended. Check your connection and try again.
+          </p>
+          ${note}
+          <div class="actions">
+            <button type="button" part="retry-button" class="primary" data-autofocus aria-disabled=${busy} @click=${this.#onRetry}>
+              Try again
+            </button>
+            ${login(false)}
+          </div>
+          ${live}`;
+      default:
+        return html``;
+    }
+  }
+}

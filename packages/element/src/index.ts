@@ -1,0 +1,25 @@
+/**
+ * `@idle-session/element`: the `<idle-session-warning>` Lit element, without registering it.
+ * Import `@idle-session/element/define` (or load `dist/idle-session-warning.bundle.js`) to register the tag.
+ *
+ * @packageDocumentation
+ */
+export {
+  BACKOFF_MS,
+  FINAL_CUE_MS,
+  IdleSessionWarning,
+  keepAliveIntervalMs,
+  TAG_NAME,
+  type IdleSessionState,
+} from './idle-session-warning.js';
+export {
+  IdleSessionExpiredEvent,
+  IdleSessionExtendedEvent,
+  IdleSessionWarningShownEvent,
+  type ExpiredDetail,
+  type RemainingDetail,
+} from './events.js';
+export { ActivityController, DOCUMENT_ACTIVITY_EVENTS, WINDOW_ACTIVITY_EVENTS } from './activity-controller.js';
+export { formatCountdown, formatDuration } from './format.js';
+export { endpointUrl, REQUEST_TIMEOUT_MS, requestStatus, type StatusResult } from './status-client.js';
+export { styles } from './styles.js';
