@@ -1,16 +1,10 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { assertChromium, chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-if (!existsSync(executablePath)) {
-  throw new Error(
-    `@idle-session/element tests need Chromium, not found at ${executablePath}. ` +
-      'Install it with `apt-get install -y chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome executable.',
-  );
-}
+assertChromium('The @idle-session/element tests');
 
 const FAKE_TIMERS_URL = '/__cjs__/sinonjs-fake-timers.js';
 
@@ -53,19 +47,7 @@ export default {
   plugins: [fakeTimersAsEsm, esbuildPlugin({ ts: true, target: 'es2022' })],
   browsers: [
     chromeLauncher({
-      launchOptions: {
-        executablePath,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--headless=new',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      },
+      launchOptions: { executablePath: chromiumPath, headless: true, args: [...chromiumArgs] },
     }),
   ],
 };
