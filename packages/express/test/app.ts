@@ -1,12 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { HarnessOptions, RunningApp } from '@idle-session/adapter-contract';
 import { SESSION_KEY } from '@idle-session/core';
-import express from 'express';
+import express5 from 'express';
 import session from 'express-session';
 import { idleSession } from '../src/index.js';
 
+/** Express 5 (`express`) or Express 4 (`express4`, an alias of express@4): the parts the test app uses. */
+export type ExpressModule = typeof express5;
+
 /** Starts the contract suite's test app on Express with express-session's MemoryStore. */
-export async function startExpressApp(options: HarnessOptions): Promise<RunningApp> {
+export async function startExpressApp(options: HarnessOptions, express: ExpressModule = express5): Promise<RunningApp> {
   const app = express();
   const idle = idleSession({ ...options, isActivity: (req) => req.path !== '/background' });
   app.use(session({ secret: 'contract-test', resave: false, saveUninitialized: false, cookie: { httpOnly: true, sameSite: 'lax' } }));

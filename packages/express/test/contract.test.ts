@@ -1,4 +1,9 @@
 import { runAdapterContract } from '@idle-session/adapter-contract';
-import { startExpressApp } from './app.js';
+import express4 from 'express4';
+import { startExpressApp, type ExpressModule } from './app.js';
 
-runAdapterContract({ name: 'Express 5 + express-session', start: startExpressApp });
+runAdapterContract({ name: 'Express 5 + express-session', start: (options) => startExpressApp(options) });
+runAdapterContract({
+  name: 'Express 4 + express-session',
+  start: (options) => startExpressApp(options, express4 as unknown as ExpressModule),
+});
