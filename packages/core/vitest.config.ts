@@ -3,5 +3,5 @@ import { workspaceAlias } from '../../vitest.shared.js';
 
 export default defineConfig({
   resolve: { alias: workspaceAlias },
-  test: { include: ['test/**/*.test.ts'] },
+  test: { include: ['test/**/*.test.ts'], benchmark: { include: ['bench/**/*.bench.ts'] } },
 });
