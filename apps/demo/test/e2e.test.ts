@@ -123,6 +123,16 @@ describe('sample app end to end (Express, Chromium)', () => {
     await context.close();
   });
 
+  it('4. "Sign out" in the warning ends the session on the server and lands on the login page', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, server);
+    await expect.poll(() => elementState(page), { timeout: IDLE_MS }).toBe('warning');
+    await Promise.all([page.waitForURL(`${server.url}/login`), page.getByRole('alertdialog').getByRole('button', { name: 'Sign out' }).click()]);
+    expect(await serverStatus(page, server)).toEqual({ state: 'none' });
+    expect(await page.locator('#expiry-reason').count()).toBe(0);
+    await context.close();
+  });
+
   it('5. a user typing for longer than the idle timeout is never warned or signed out', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, server);

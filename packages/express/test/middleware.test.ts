@@ -48,3 +48,32 @@ describe('idleSession() without express-session', () => {
     }
   });
 });
+
+describe('idleSession() and the session cookie', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('warns once at sign-in when the cookie has a Max-Age, since then closing the browser would not end the session', async () => {
+    const { default: session } = await import('express-session');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const app = express();
+    const idle = idleSession({ idleTimeout: 60_000 });
+    app.use(session({ secret: 's', resave: false, saveUninitialized: false, cookie: { maxAge: 3_600_000 } }));
+    app.use(idle);
+    app.post('/sign-in', async (req, res) => {
+      await idle.signIn(req);
+      res.json({ ok: true });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sign-in`;
+      await (await fetch(url, { method: 'POST' })).json();
+      await (await fetch(url, { method: 'POST' })).json();
+      const messages = warn.mock.calls.map((call) => String(call[0]));
+      expect(messages.filter((m) => /Max-Age or Expires/.test(m))).toHaveLength(1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
