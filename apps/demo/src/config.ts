@@ -6,7 +6,8 @@ export interface DemoConfig {
   /** TCP port; 0 picks a free one. */
   port: number;
   idleTimeoutMs: number;
-  warnBeforeMs: number;
+  /** `undefined` when WARN_BEFORE is not set: the library's default (2 minutes, or half a short idle timeout). */
+  warnBeforeMs: number | undefined;
   absoluteTimeoutMs: number;
   /** Secret that signs the session cookie. */
   sessionSecret: string;
@@ -17,32 +18,34 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback * 1000;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive number of seconds, got ${JSON.stringify(raw)}.`);
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number;
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: undefined): number | undefined;
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number | undefined): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback === undefined ? undefined : fallback * 1000;
+  const ms = /^\d+(\.\d+)?$/.test(raw) ? Math.round(Number(raw) * 1000) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1) {
+    throw new ConfigError(`${name} must be a positive number of seconds (such as 900 or 2.5), got ${JSON.stringify(env[name])}.`);
   }
-  return Math.round(value * 1000);
+  return ms;
 }
 
 /**
- * Reads `PORT` (default 3000), `IDLE_TIMEOUT` (seconds, default 900), `WARN_BEFORE` (seconds, default 120),
+ * Reads `PORT` (default 3000), `IDLE_TIMEOUT` (seconds, default 900), `WARN_BEFORE` (seconds, default 120, or half of a shorter-than-4-minute idle timeout),
  * `ABSOLUTE_TIMEOUT` (seconds, default 28800) and `SESSION_SECRET` (default: random at each start, which
  * signs everybody out on restart, as the memory store does anyway).
  * @throws {@link ConfigError} naming the variable.
  */
 export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): DemoConfig {
-  const rawPort = env.PORT ?? '3000';
-  const port = Number(rawPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  const rawPort = env.PORT?.trim() || '3000';
+  const port = /^\d+$/.test(rawPort) ? Number(rawPort) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65_535) {
     throw new ConfigError(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(rawPort)}.`);
   }
   return {
     port,
     idleTimeoutMs: seconds(env, 'IDLE_TIMEOUT', 900),
-    warnBeforeMs: seconds(env, 'WARN_BEFORE', 120),
+    warnBeforeMs: seconds(env, 'WARN_BEFORE', undefined),
     absoluteTimeoutMs: seconds(env, 'ABSOLUTE_TIMEOUT', 28_800),
     sessionSecret: env.SESSION_SECRET || randomSecret(),
   };

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { idleSession, type ExpiryReason } from '@idle-session/express';
-import express, { type Request } from 'express';
+import { idleSession, type ExpiryReason, type IdlePolicy } from '@idle-session/express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
-import { homePage, loginPage, ROUTES } from './pages.js';
+import { errorPage, homePage, loginPage, ROUTES } from './pages.js';
 
 interface DemoSession {
   user?: string;
@@ -28,7 +28,7 @@ function queryReason(req: Request): ExpiryReason | null {
  * The sample app on Express 5 with express-session's memory store: sign in as demo/demo, type notes,
  * leave it idle, see the warning and the expiry.
  */
-export function createExpressApp(config: DemoConfig): express.Express {
+export function createExpressApp(config: DemoConfig): { app: express.Express; policy: IdlePolicy } {
   const timeouts = { idleTimeoutMs: config.idleTimeoutMs, absoluteTimeoutMs: config.absoluteTimeoutMs };
   const idle = idleSession({
     idleTimeout: config.idleTimeoutMs,
@@ -97,5 +97,14 @@ export function createExpressApp(config: DemoConfig): express.Express {
       res.redirect(303, ROUTES.home);
     },
   );
-  return app;
+  app.use((_req, res) => {
+    res.status(404).type('html').send(errorPage(404));
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: unknown })?.status;
+    const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+    if (code >= 500) console.error(error);
+    res.status(code).type('html').send(errorPage(code));
+  });
+  return { app, policy: idle.policy };
 }

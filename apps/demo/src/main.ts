@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IdlePolicyError } from '@idle-session/express';
 import { ConfigError, readConfig } from './config.js';
@@ -18,9 +19,9 @@ try {
   throw error;
 }
 
-let app;
+let demo;
 try {
-  app = createExpressApp(config);
+  demo = createExpressApp(config);
 } catch (error) {
   if (error instanceof IdlePolicyError) {
     console.error(`idle-session demo: ${error.message} Check ${VARIABLES[error.option] ?? 'the settings'} (in seconds).`);
@@ -29,12 +30,14 @@ try {
   throw error;
 }
 
-const server = app.listen(config.port, () => {
+const { app, policy } = demo;
+const server = createServer(app);
+server.listen(config.port, () => {
   const { port } = server.address() as AddressInfo;
   console.log(
     `idle-session demo listening on http://localhost:${port} ` +
-      `(idle timeout ${config.idleTimeoutMs / 1000} s, warning ${config.warnBeforeMs / 1000} s before, ` +
-      `absolute timeout ${config.absoluteTimeoutMs / 1000} s). Sign in as demo / demo.`,
+      `(idle timeout ${policy.idleTimeout / 1000} s, warning ${policy.warnBefore / 1000} s before, ` +
+      `absolute timeout ${(policy.absoluteTimeout ?? 0) / 1000} s). Sign in as demo / demo.`,
   );
 });
 server.on('error', (error) => {

@@ -26,6 +26,7 @@ function layout(title: string, body: SafeHtml): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · idle-session demo</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ROUTES.styles}">
 </head>
 <body>
@@ -90,4 +91,17 @@ ${options.savedNotes !== null ? html`<p class="notice" role="status" id="saved">
 <idle-session-warning endpoint="${ROUTES.idleSession}" login-url="${ROUTES.login}" logout-url="${ROUTES.logout}"></idle-session-warning>
 <script type="module" src="${ROUTES.element}"></script>`,
   );
+}
+
+/** A plain error page: a status and one sentence, never a stack trace. */
+export function errorPage(status: number): string {
+  const message =
+    status === 404
+      ? 'There is no page here.'
+      : status < 500
+        ? 'The request could not be understood. Please go back and try again.'
+        : 'Something went wrong on our side. Please try again.';
+  return layout(`Error ${status}`, html`<h1>Error ${status}</h1>
+<p>${message}</p>
+<p><a href="${ROUTES.home}">Go to the start page</a></p>`);
 }

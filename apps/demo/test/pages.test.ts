@@ -11,7 +11,7 @@ describe('demo configuration', () => {
     expect(readConfig({}, () => 'random')).toEqual({
       port: 3000,
       idleTimeoutMs: 900_000,
-      warnBeforeMs: 120_000,
+      warnBeforeMs: undefined,
       absoluteTimeoutMs: 28_800_000,
       sessionSecret: 'random',
     });
@@ -24,11 +24,20 @@ describe('demo configuration', () => {
     });
   });
 
+  it('treats an empty PORT as unset and accepts fractional seconds', () => {
+    expect(readConfig({ PORT: '', IDLE_TIMEOUT: '2.5' }, () => 'x')).toMatchObject({ port: 3000, idleTimeoutMs: 2500 });
+  });
+
   it.each([
-    [{ IDLE_TIMEOUT: 'ten' }, /IDLE_TIMEOUT must be a positive number of seconds, got "ten"/],
+    [{ IDLE_TIMEOUT: 'ten' }, /IDLE_TIMEOUT must be a positive number of seconds \(such as 900 or 2.5\), got "ten"/],
     [{ WARN_BEFORE: '-1' }, /WARN_BEFORE/],
     [{ ABSOLUTE_TIMEOUT: '0' }, /ABSOLUTE_TIMEOUT/],
     [{ PORT: 'http' }, /PORT must be a whole number/],
+    [{ PORT: '99999' }, /PORT must be a whole number/],
+    [{ PORT: '80.5' }, /PORT/],
+    [{ IDLE_TIMEOUT: '0x10' }, /IDLE_TIMEOUT/],
+    [{ IDLE_TIMEOUT: '0.0001' }, /IDLE_TIMEOUT/],
+    [{ IDLE_TIMEOUT: '1e400' }, /IDLE_TIMEOUT/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => readConfig(env, () => 'x')).toThrow(ConfigError);
     expect(() => readConfig(env, () => 'x')).toThrow(message);

@@ -33,8 +33,34 @@ export interface RunningApp {
  * | `GET background` | the app's own polling, excluded from activity by `isActivity`; 200 `{"ok":true}` |
  * | `POST tamper` | test-only: replaces the stored idle-session record with the JSON request body; 200 |
  * | `GET protected` | behind the adapter's protected-route guard with `loginUrl: '/login'`; 200 `{"ok":true}` |
+ * | `GET slow?id=X` | an ordinary request that, once the adapter has run, waits until `POST release?id=X`, then answers 200 `{"ok":true}` (a slow request) |
+ * | `GET waiting?id=X` | 200 `{"waiting": true}` while `slow?id=X` is waiting, else `{"waiting": false}` |
+ * | `POST release?id=X` | lets `slow?id=X` finish; 200 `{"ok":true}` |
+ *
+ * {@link SlowRequests} implements the last three for any framework.
  */
 export interface AdapterTarget {
   name: string;
   start(options: HarnessOptions): Promise<RunningApp>;
+}
+
+/** The waiting room behind the harness routes `slow`, `waiting` and `release`. Framework-free. */
+export class SlowRequests {
+  readonly #waiting = new Map<string, () => void>();
+
+  /** Called by `GET slow?id=X`: resolves when `release(id)` is called. */
+  wait(id: string): Promise<void> {
+    return new Promise((resolve) => this.#waiting.set(id, resolve));
+  }
+
+  /** Answers `GET waiting?id=X`. */
+  isWaiting(id: string): boolean {
+    return this.#waiting.has(id);
+  }
+
+  /** Called by `POST release?id=X`. */
+  release(id: string): void {
+    this.#waiting.get(id)?.();
+    this.#waiting.delete(id);
+  }
 }

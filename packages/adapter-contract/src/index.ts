@@ -11,4 +11,4 @@
  */
 export { runAdapterContract } from './suite.js';
 export { TestBrowser } from './client.js';
-export type { AdapterTarget, HarnessOptions, RunningApp } from './harness.js';
+export { SlowRequests, type AdapterTarget, type HarnessOptions, type RunningApp } from './harness.js';

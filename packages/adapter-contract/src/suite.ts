@@ -95,6 +95,36 @@ export function runAdapterContract(target: AdapterTarget): void {
         expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
       });
 
+      it('is always fresh: 200 with a body even for a conditional request', async () => {
+        await signIn();
+        const first = await browser.status(prefix);
+        const etag = first.response.headers.get('etag');
+        for (const value of [etag ?? 'W/"x"', '*']) {
+          const { status, body } = await browser.status(prefix, { 'if-none-match': value });
+          expect(status).toBe(200);
+          expect(body).toMatchObject({ state: 'active' });
+        }
+      });
+
+      it('matches like the frameworks\' routes: any letter case and one trailing slash', async () => {
+        await signIn();
+        const response = await browser.request('GET', `${prefix.toUpperCase()}/STATUS/`);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ state: 'active' });
+      });
+
+      it('answers other paths under the prefix with a JSON 404 that is not activity', async () => {
+        await signIn();
+        clock.at(30_000);
+        for (const path of [prefix, `${prefix}/`, `${prefix}/unknown`, `${prefix}//status`, `${prefix}/status/x`]) {
+          const response = await browser.request('GET', path);
+          expect(response.status).toBe(404);
+          expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+          expect(await response.json()).toMatchObject({ state: 'error' });
+        }
+        expect((await browser.status(prefix)).body).toMatchObject({ idleRemainingMs: T - 30_000 });
+      });
+
       it('answers HEAD like GET without a body, and OPTIONS with Allow', async () => {
         const head = await browser.request('HEAD', `${prefix}/status`);
         expect(head.status).toBe(200);
@@ -272,6 +302,82 @@ export function runAdapterContract(target: AdapterTarget): void {
         clock.at(T);
         expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
         expect((await other.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 40_000 });
+      });
+    });
+
+    describe('requests in flight', () => {
+      /** Starts `GET slow?id=…` and resolves once the adapter has run for it and it is waiting. */
+      async function startSlow(id: string, client = browser): Promise<{ finish: () => Promise<number> }> {
+        const pending = client.request('GET', `slow?id=${id}`);
+        for (let tries = 0; tries < 200; tries++) {
+          const response = await client.request('GET', `waiting?id=${id}`, { headers: { cookie: '' } });
+          if (((await response.json()) as { waiting: boolean }).waiting) break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return {
+          finish: async () => {
+            await (await client.request('POST', `release?id=${id}`, { headers: { cookie: '' } })).json();
+            const response = await pending;
+            await response.text();
+            return response.status;
+          },
+        };
+      }
+
+      it('a slow request does not write back a stale last-activity: activity only moves forward', async () => {
+        await signIn();
+        clock.at(15_000);
+        const slow = await startSlow('stale'); // its copy says last activity at 15 s
+        for (const at of [20_000, 30_000, 40_000]) {
+          clock.at(at);
+          expect((await browser.keepAlive(prefix)).status).toBe(200);
+        }
+        clock.at(45_000);
+        expect(await slow.finish()).toBe(200);
+        clock.at(40_000 + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+        clock.at(40_000 + T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('a request still running at sign-out does not put the session back', async () => {
+        await signIn();
+        const stolen = browser.cookieHeader();
+        clock.at(15_000);
+        const slow = await startSlow('signout');
+        expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+        expect(await slow.finish()).toBe(200);
+        const replay = await browser.request('GET', `${prefix}/status`, { headers: { cookie: stolen } });
+        expect(await replay.json()).toEqual({ state: 'none' });
+      });
+
+      it('a request still running at expiry does not put the session back, and the reason stays', async () => {
+        await signIn();
+        const stolen = browser.cookieHeader();
+        clock.at(15_000);
+        const slow = await startSlow('expiry');
+        clock.at(15_000 + T);
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
+        expect(await slow.finish()).toBe(200);
+        const replay = await browser.request('GET', `${prefix}/status`, { headers: { cookie: stolen } });
+        expect(await replay.json()).toEqual({ state: 'none' });
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('a sign-out among parallel keep-alives ends the session for all of them', async () => {
+        for (let round = 0; round < 5; round++) {
+          await signIn();
+          const cookie = browser.cookieHeader();
+          const keepAlive = () =>
+            browser.request('POST', `${prefix}/keepalive`, { headers: { cookie, 'x-idle-session': '1' } }).then((r) => r.text());
+          await Promise.all([
+            ...Array.from({ length: 10 }, keepAlive),
+            browser.request('POST', 'sign-out', { headers: { cookie } }).then((r) => r.text()),
+            ...Array.from({ length: 10 }, keepAlive),
+          ]);
+          const after = await browser.request('GET', `${prefix}/status`, { headers: { cookie } });
+          expect(await after.json()).toEqual({ state: 'none' });
+        }
       });
     });
 

@@ -26,16 +26,30 @@ const JSON_HEADERS = Object.freeze({
 });
 
 /**
- * Which endpoint, if any, a request path names.
+ * Which endpoint, if any, a request path names. Like Express's and koa-router's default routing, the
+ * match ignores letter case and one trailing slash. Any other path under the prefix is `'unknown'`: the
+ * prefix belongs to idle-session, so such a request gets a JSON 404 and is not activity.
  * @param prefix - a validated prefix such as `/idle-session`.
  * @param path - the request path relative to where the middleware is mounted, without the query.
+ * @returns the endpoint, `'unknown'` for another path under the prefix, or `null` for the app's own paths.
  */
-export function matchEndpoint(prefix: string, path: string): EndpointName | null {
-  if (!path.startsWith(prefix)) return null;
-  const rest = path.slice(prefix.length);
+export function matchEndpoint(prefix: string, path: string): EndpointName | 'unknown' | null {
+  const lower = path.toLowerCase();
+  const base = prefix.toLowerCase();
+  if (lower !== base && !lower.startsWith(`${base}/`)) return null;
+  const rest = lower.slice(base.length).replace(/(.)\/$/, '$1');
   if (rest === '/status') return 'status';
   if (rest === '/keepalive') return 'keepalive';
-  return null;
+  return 'unknown';
+}
+
+/** The JSON 404 for a path under the prefix that names no endpoint. */
+export function unknownEndpointResponse(prefix: string): EndpointResponse {
+  return {
+    status: 404,
+    headers: JSON_HEADERS,
+    body: { state: 'error', message: `No such idle-session endpoint; use ${prefix}/status or ${prefix}/keepalive.` },
+  };
 }
 
 /**

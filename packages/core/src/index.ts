@@ -48,6 +48,7 @@ export {
   matchEndpoint,
   methodResponse,
   statusResponse,
+  unknownEndpointResponse,
   type EndpointName,
   type EndpointResponse,
 } from './endpoints.js';
@@ -59,3 +60,5 @@ export {
   type ResolvedOptions,
 } from './options.js';
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision } from './guard-route.js';
+export { reconcileBeforeSave, type SaveDecision } from './save.js';
+export { DestroyedSessions } from './tombstones.js';

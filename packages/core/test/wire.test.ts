@@ -11,6 +11,7 @@ import {
   parseStatusBody,
   statusResponse,
   toStatusBody,
+  unknownEndpointResponse,
 } from '../src/index.js';
 
 const policy = createPolicy({ idleTimeout: 60_000, warnBefore: 20_000 });
@@ -56,12 +57,21 @@ describe('wire format', () => {
 });
 
 describe('endpoints', () => {
-  it('matches only the two endpoint paths under the prefix', () => {
+  it('matches the two endpoints like Express routes: any letter case, one optional trailing slash', () => {
     expect(matchEndpoint('/idle-session', '/idle-session/status')).toBe('status');
     expect(matchEndpoint('/idle-session', '/idle-session/keepalive')).toBe('keepalive');
-    for (const path of ['/idle-session', '/idle-session/', '/idle-session/status/x', '/idle-sessionx/status', '/status']) {
+    expect(matchEndpoint('/idle-session', '/IDLE-SESSION/Status/')).toBe('status');
+    expect(matchEndpoint('/Auth/Timeout', '/auth/timeout/keepalive')).toBe('keepalive');
+  });
+
+  it('claims every other path under the prefix as unknown, and leaves the app its own paths', () => {
+    for (const path of ['/idle-session', '/idle-session/', '/idle-session/status/x', '/idle-session//status', '/idle-session/status//']) {
+      expect(matchEndpoint('/idle-session', path)).toBe('unknown');
+    }
+    for (const path of ['/idle-sessionx/status', '/status', '/', '/x/idle-session/status']) {
       expect(matchEndpoint('/idle-session', path)).toBeNull();
     }
+    expect(unknownEndpointResponse('/idle-session')).toMatchObject({ status: 404, body: { state: 'error' } });
   });
 
   it('answers status with 200 and no-store, keep-alive with 200 or 401', () => {

@@ -5,4 +5,4 @@
  * @packageDocumentation
  */
 export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware, type RequireSignInOptions } from './middleware.js';
-export { IdlePolicyError, type ExpiryReason, type SessionEvaluation, type StatusBody } from '@idle-session/core';
+export { IdlePolicyError, type ExpiryReason, type IdlePolicy, type SessionEvaluation, type StatusBody } from '@idle-session/core';

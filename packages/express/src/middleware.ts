@@ -1,5 +1,8 @@
 import {
   checkKeepAliveOrigin,
+  DestroyedSessions,
+  reconcileBeforeSave,
+  unknownEndpointResponse,
   endedRecord,
   ENDPOINT_METHODS,
   evaluateRecord,
@@ -16,12 +19,13 @@ import {
   statusResponse,
   type EndpointResponse,
   type ExpiryReason,
+  type IdlePolicy,
   type IdleSessionOptions,
   type RequestActivity,
   type SessionEvaluation,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { destroy, regenerate, requireSession } from './session.js';
+import { checkBeforeSave, destroy, regenerate, requireSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking an Express request. */
 export type ExpressIdleSessionOptions = IdleSessionOptions<Request>;
@@ -38,6 +42,8 @@ export interface RequireSignInOptions {
  * sessions; its methods start and stop tracking and guard protected routes.
  */
 export interface IdleSessionMiddleware extends RequestHandler {
+  /** The validated policy, with defaults filled in (milliseconds), e.g. to tell users the idle timeout. */
+  readonly policy: IdlePolicy;
   /**
    * Signs a user in: regenerates the session id (against session fixation, OWASP Session Management
    * Cheat Sheet, "Renew the Session ID After Any Privilege Level Change") and starts tracking. Store the
@@ -62,10 +68,13 @@ export interface IdleSessionMiddleware extends RequestHandler {
   requireSignIn(options?: RequireSignInOptions): RequestHandler;
 }
 
+/** Writes an endpoint's answer as it is: no ETag, so never a 304 (the status must always be fresh). */
 function send(res: Response, answer: EndpointResponse, method: string): void {
   res.status(answer.status).set(answer.headers);
-  if (answer.body === null || method === 'HEAD') res.end();
-  else res.send(JSON.stringify(answer.body));
+  if (answer.body === null) return void res.end();
+  const text = JSON.stringify(answer.body);
+  res.set('Content-Length', String(Buffer.byteLength(text)));
+  res.end(method === 'HEAD' ? undefined : text);
 }
 
 /**
@@ -89,10 +98,26 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   const { policy, prefix, isActivity, warnings } = resolveOptions(options);
   for (const warning of warnings) console.warn(warning);
   const states = new WeakMap<Request, SessionEvaluation>();
+  const destroyed = new DestroyedSessions();
   let warnedPersistentCookie = false;
+
+  /** Ends a session in the store and remembers its id, so no request still in flight can write it back. */
+  function forget(id: string): void {
+    destroyed.add(id, policy.clock.now());
+  }
+
+  /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
+  function protect(req: Request, session: ReturnType<typeof requireSession>): void {
+    checkBeforeSave(req, session, (stored) => {
+      if (destroyed.has(session.id, policy.clock.now())) return { save: false };
+      const decision = reconcileBeforeSave(session[SESSION_KEY], stored?.[SESSION_KEY], stored !== null);
+      return decision.save ? { save: true, apply: () => void (session[SESSION_KEY] = decision.record) } : { save: false };
+    });
+  }
 
   async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
     const endpoint = matchEndpoint(prefix, req.path);
+    if (endpoint === 'unknown') return send(res, unknownEndpointResponse(prefix), req.method);
     if (endpoint) {
       const method = req.method === 'HEAD' && endpoint === 'status' ? 'GET' : req.method;
       if (method !== ENDPOINT_METHODS[endpoint]) return send(res, methodResponse(endpoint, req.method), req.method);
@@ -104,8 +129,11 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     const activity: RequestActivity =
       endpoint === 'status' ? 'passive' : endpoint === 'keepalive' ? 'keepalive' : isActivity(req) ? 'activity' : 'passive';
     const session = requireSession(req);
-    const plan = planRequest(session[SESSION_KEY], policy, policy.clock.now(), activity);
+    const record = session[SESSION_KEY];
+    const plan = planRequest(record, policy, policy.clock.now(), activity);
+    if (record !== undefined) protect(req, session);
     if (plan.expire) {
+      forget(session.id);
       await regenerate(session);
       requireSession(req)[SESSION_KEY] = endedRecord(plan.expire.reason);
     } else if (plan.write) {
@@ -120,9 +148,12 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
     handle(req, res, next).catch(next);
   }) as IdleSessionMiddleware;
+  Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
 
   middleware.signIn = async (req) => {
-    await regenerate(requireSession(req));
+    const previous = requireSession(req);
+    if (previous[SESSION_KEY] !== undefined) forget(previous.id);
+    await regenerate(previous);
     const session = requireSession(req);
     session[SESSION_KEY] = startRecord(policy.clock.now());
     states.set(req, evaluateRecord(session[SESSION_KEY], policy, policy.clock.now()));
@@ -136,7 +167,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   };
   middleware.signOut = async (req) => {
     const session = (req as Request & { session?: Parameters<typeof destroy>[0] }).session;
-    if (session) await destroy(session);
+    if (session) {
+      forget(session.id);
+      await destroy(session);
+    }
     states.set(req, { state: 'none' });
   };
   middleware.state = (req) => states.get(req) ?? { state: 'none' };

@@ -24,3 +24,37 @@ export function regenerate(session: Session): Promise<void> {
 export function destroy(session: Session): Promise<void> {
   return new Promise((resolve, reject) => session.destroy((error: unknown) => (error ? reject(error) : resolve())));
 }
+
+type SaveCallback = (error?: unknown) => void;
+type StoreLike = { get(id: string, callback: (error: unknown, session?: Record<string, unknown> | null) => void): void };
+
+/**
+ * Makes this request's session object check the store before express-session writes it back at the end
+ * of the request: `decide` sees the store's current copy (or `null` when it is gone) and either refuses
+ * the write (a destroyed session is never put back) or says which record to write.
+ */
+export function checkBeforeSave(
+  req: Request,
+  session: Session & Record<string, unknown>,
+  decide: (stored: Record<string, unknown> | null) => { save: false } | { save: true; apply: () => void },
+): void {
+  const store = (req as unknown as { sessionStore?: StoreLike }).sessionStore;
+  const save = session.save as (callback?: SaveCallback) => Session;
+  if (!store || typeof save !== 'function') return;
+  const id = session.id;
+  Object.defineProperty(session, 'save', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value(this: Session, callback?: SaveCallback) {
+      store.get(id, (error, stored) => {
+        if (error) return callback?.(error);
+        const decision = decide(stored ?? null);
+        if (!decision.save) return callback?.();
+        decision.apply();
+        save.call(this, callback);
+      });
+      return this;
+    },
+  });
+}

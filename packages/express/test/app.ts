@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { HarnessOptions, RunningApp } from '@idle-session/adapter-contract';
+import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
 import { SESSION_KEY } from '@idle-session/core';
 import express5 from 'express';
 import session from 'express-session';
@@ -34,6 +34,18 @@ export async function startExpressApp(options: HarnessOptions, express: ExpressM
     res.json({ ok: true });
   });
   app.get('/protected', idle.requireSignIn({ loginUrl: '/login' }), (_req, res) => {
+    res.json({ ok: true });
+  });
+  const slow = new SlowRequests();
+  app.get('/slow', async (req, res) => {
+    await slow.wait(String(req.query.id));
+    res.json({ ok: true });
+  });
+  app.get('/waiting', (req, res) => {
+    res.json({ waiting: slow.isWaiting(String(req.query.id)) });
+  });
+  app.post('/release', (req, res) => {
+    slow.release(String(req.query.id));
     res.json({ ok: true });
   });
   const server = app.listen(0, '127.0.0.1');
