@@ -16,7 +16,9 @@ export {
   endedRecord,
   EXPIRY_REASONS,
   isTracked,
+  newRecordId,
   readEndedReason,
+  recordId,
   SESSION_KEY,
   startRecord,
   type ExpiryReason,
@@ -60,5 +62,4 @@ export {
   type ResolvedOptions,
 } from './options.js';
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision } from './guard-route.js';
-export { reconcileBeforeSave, type SaveDecision } from './save.js';
-export { DestroyedSessions } from './tombstones.js';
+export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';

@@ -13,11 +13,18 @@ export const EXPIRY_REASONS: readonly ExpiryReason[] = Object.freeze(['idle', 'a
  * koa-session's `ctx.session`) under {@link SESSION_KEY}. Plain JSON, so every session store can
  * hold it.
  *
- * - A signed-in, tracked session: `{ createdAt, lastActivity }`, epoch milliseconds.
+ * - A signed-in, tracked session: `{ id, createdAt, lastActivity }`: a random identifier (not secret,
+ *   never the cookie value) and two epoch-millisecond timestamps.
  * - A fresh anonymous session that replaced an expired one: `{ endedReason }`, so the next page can
  *   say why the user was signed out; it is dropped at the next sign-in.
  */
 export interface SessionRecord {
+  /**
+   * A random, non-secret identifier of the tracked session, made at sign-in. Lets a server remember
+   * sessions it ended (see `SessionLedger`) even where there is no session id, as with cookie-only
+   * sessions. Never the cookie value.
+   */
+  id?: string;
   /** When tracking started (sign-in), epoch milliseconds. */
   createdAt?: number;
   /** The last recorded activity, epoch milliseconds. */
@@ -29,12 +36,25 @@ export interface SessionRecord {
 /** The key under which {@link SessionRecord} is stored in the framework's session object. */
 export const SESSION_KEY = 'idleSession';
 
+/** A fresh random identifier for a tracked session (a UUID from the platform's crypto). */
+export function newRecordId(): string {
+  return (globalThis as unknown as { crypto: { randomUUID(): string } }).crypto.randomUUID();
+}
+
 /**
  * Starts tracking: the record a session gets at sign-in.
  * @param now - epoch milliseconds.
+ * @param id - the record's identifier; a fresh random one by default.
  */
-export function startRecord(now: number): SessionRecord {
-  return { createdAt: now, lastActivity: now };
+export function startRecord(now: number, id: string = newRecordId()): SessionRecord {
+  return { id, createdAt: now, lastActivity: now };
+}
+
+/** The identifier of a record, or `null` when it has none (untrusted input: only a non-empty string of at most 100 characters counts). */
+export function recordId(record: unknown): string | null {
+  if (record === null || typeof record !== 'object') return null;
+  const id = (record as { id?: unknown }).id;
+  return typeof id === 'string' && id.length > 0 && id.length <= 100 ? id : null;
 }
 
 /** A record that remembers why the previous session ended (stored in the fresh anonymous session). */

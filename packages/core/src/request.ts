@@ -1,6 +1,7 @@
 import { evaluateRecord, type ExpiredSession, type SessionEvaluation } from './evaluate.js';
+import type { SessionLedger } from './ledger.js';
 import type { IdlePolicy } from './policy.js';
-import { isTracked, type SessionRecord } from './record.js';
+import { isTracked, recordId, type SessionRecord } from './record.js';
 
 /**
  * How a request counts for the idle timeout.
@@ -25,6 +26,13 @@ export interface RequestPlan {
    * holding `endedRecord(expire.reason)`. `null` otherwise.
    */
   readonly expire: ExpiredSession | null;
+  /**
+   * `true` when the session was already ended by this process (signed out or expired by another request,
+   * see `SessionLedger`) but the request still carries it (a copied cookie-only session, or a request
+   * that loaded it just before): the adapter must drop it (store and cookie) and treat the request as
+   * having no session.
+   */
+  readonly discard: boolean;
 }
 
 /**
@@ -41,21 +49,35 @@ export interface RequestPlan {
  * @param policy - a validated policy.
  * @param now - epoch milliseconds.
  * @param activity - how this request counts, see {@link RequestActivity}.
+ * @param ledger - this process's {@link SessionLedger}: a session it ended is discarded, and every write
+ *   is noted in it. Optional; without it there is no discard.
  */
-export function planRequest(record: unknown, policy: IdlePolicy, now: number, activity: RequestActivity): RequestPlan {
+export function planRequest(
+  record: unknown,
+  policy: IdlePolicy,
+  now: number,
+  activity: RequestActivity,
+  ledger?: SessionLedger,
+): RequestPlan {
+  const id = recordId(record);
+  if (ledger && id !== null && isTracked(record) && ledger.hasEnded(id, now)) {
+    return { evaluation: { state: 'none' }, write: null, expire: null, discard: true };
+  }
   const before = evaluateRecord(record, policy, now);
   if (before.state === 'expired') {
     // A record that is tracked and expired must be destroyed; an anonymous one that only remembers
     // an earlier expiry is already the replacement and stays as it is.
-    return { evaluation: before, write: null, expire: isTracked(record) ? before : null };
+    return { evaluation: before, write: null, expire: isTracked(record) ? before : null, discard: false };
   }
-  if (before.state === 'none' || activity === 'passive') return { evaluation: before, write: null, expire: null };
+  if (before.state === 'none' || activity === 'passive') return { evaluation: before, write: null, expire: null, discard: false };
 
   const sinceWrite = now - before.lastActivity;
   if (activity === 'activity' && sinceWrite < policy.touchInterval) {
-    return { evaluation: before, write: null, expire: null };
+    return { evaluation: before, write: null, expire: null, discard: false };
   }
   const createdAt = (record as SessionRecord).createdAt as number;
-  const write: SessionRecord = { createdAt, lastActivity: Math.max(now, before.lastActivity) };
-  return { evaluation: evaluateRecord(write, policy, now), write, expire: null };
+  const lastActivity = Math.max(now, before.lastActivity);
+  const write: SessionRecord = id === null ? { createdAt, lastActivity } : { id, createdAt, lastActivity };
+  if (ledger && id !== null) ledger.noteActivity(id, lastActivity, now);
+  return { evaluation: evaluateRecord(write, policy, now), write, expire: null, discard: false };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, planRequest, startRecord } from '../src/index.js';
+import { createPolicy, planRequest, SessionLedger, startRecord } from '../src/index.js';
 
 const T = 60_000;
 const policy = createPolicy({ idleTimeout: T, warnBefore: 20_000, touchInterval: 10_000 });
@@ -7,22 +7,29 @@ const t0 = 1_700_000_000_000;
 
 describe('planRequest', () => {
   it('leaves untracked sessions alone: no write, no expiry', () => {
-    expect(planRequest(undefined, policy, t0, 'activity')).toEqual({ evaluation: { state: 'none' }, write: null, expire: null });
+    expect(planRequest(undefined, policy, t0, 'activity')).toEqual({ evaluation: { state: 'none' }, write: null, expire: null, discard: false });
     expect(planRequest({ endedReason: 'idle' }, policy, t0, 'keepalive')).toMatchObject({ write: null, expire: null });
   });
 
   it('writes last-activity at most once per touchInterval for ordinary requests', () => {
-    const record = startRecord(t0);
+    const record = startRecord(t0, 'r1');
     expect(planRequest(record, policy, t0 + 9_999, 'activity')).toMatchObject({ write: null, evaluation: { idleRemainingMs: T - 9_999 } });
     const plan = planRequest(record, policy, t0 + 10_000, 'activity');
-    expect(plan.write).toEqual({ createdAt: t0, lastActivity: t0 + 10_000 });
+    expect(plan.write).toEqual({ id: 'r1', createdAt: t0, lastActivity: t0 + 10_000 });
     expect(plan.evaluation).toMatchObject({ state: 'active', idleRemainingMs: T });
   });
 
   it('always writes on a keep-alive, and never on a passive request', () => {
-    const record = startRecord(t0);
-    expect(planRequest(record, policy, t0 + 1, 'keepalive').write).toEqual({ createdAt: t0, lastActivity: t0 + 1 });
+    const record = startRecord(t0, 'r2');
+    expect(planRequest(record, policy, t0 + 1, 'keepalive').write).toEqual({ id: 'r2', createdAt: t0, lastActivity: t0 + 1 });
     expect(planRequest(record, policy, t0 + 50_000, 'passive').write).toBeNull();
+  });
+
+  it('gives every new record a random id', () => {
+    const a = startRecord(t0);
+    const b = startRecord(t0);
+    expect(a.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.id).not.toBe(b.id);
   });
 
   it('keeps createdAt, so sliding expiration never moves the absolute deadline', () => {
@@ -36,6 +43,21 @@ describe('planRequest', () => {
       evaluation: { state: 'expired', reason: 'idle', invalid: false },
       write: null,
       expire: { state: 'expired', reason: 'idle', invalid: false },
+      discard: false,
+    });
+  });
+
+  it('discards a session the ledger says was ended, and notes every write in the ledger', () => {
+    const ledger = new SessionLedger(T);
+    const record = startRecord(t0, 'r3');
+    expect(planRequest(record, policy, t0 + 20_000, 'keepalive', ledger).write).toMatchObject({ lastActivity: t0 + 20_000 });
+    expect(ledger.latestActivity('r3', t0 + 20_000)).toBe(t0 + 20_000);
+    ledger.end('r3', t0 + 25_000);
+    expect(planRequest(record, policy, t0 + 30_000, 'keepalive', ledger)).toEqual({
+      evaluation: { state: 'none' },
+      write: null,
+      expire: null,
+      discard: true,
     });
   });
 

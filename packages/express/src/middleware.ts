@@ -1,7 +1,8 @@
 import {
   checkKeepAliveOrigin,
-  DestroyedSessions,
-  reconcileBeforeSave,
+  recordId,
+  SessionLedger,
+  settleBeforeSave,
   unknownEndpointResponse,
   endedRecord,
   ENDPOINT_METHODS,
@@ -98,19 +99,23 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   const { policy, prefix, isActivity, warnings } = resolveOptions(options);
   for (const warning of warnings) console.warn(warning);
   const states = new WeakMap<Request, SessionEvaluation>();
-  const destroyed = new DestroyedSessions();
+  const ledger = new SessionLedger(Math.max(10 * 60_000, policy.idleTimeout + policy.touchInterval));
   let warnedPersistentCookie = false;
 
-  /** Ends a session in the store and remembers its id, so no request still in flight can write it back. */
-  function forget(id: string): void {
-    destroyed.add(id, policy.clock.now());
+  /** Remembers that the session holding `record` ended, so no request still in flight writes it back. */
+  function end(record: unknown): void {
+    const id = recordId(record);
+    if (id !== null) ledger.end(id, policy.clock.now());
   }
 
   /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
   function protect(req: Request, session: ReturnType<typeof requireSession>): void {
     checkBeforeSave(req, session, (stored) => {
-      if (destroyed.has(session.id, policy.clock.now())) return { save: false };
-      const decision = reconcileBeforeSave(session[SESSION_KEY], stored?.[SESSION_KEY], stored !== null);
+      const decision = settleBeforeSave(session[SESSION_KEY], {
+        stored: { exists: stored !== null, record: stored?.[SESSION_KEY] },
+        ledger,
+        now: policy.clock.now(),
+      });
       return decision.save ? { save: true, apply: () => void (session[SESSION_KEY] = decision.record) } : { save: false };
     });
   }
@@ -130,10 +135,12 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       endpoint === 'status' ? 'passive' : endpoint === 'keepalive' ? 'keepalive' : isActivity(req) ? 'activity' : 'passive';
     const session = requireSession(req);
     const record = session[SESSION_KEY];
-    const plan = planRequest(record, policy, policy.clock.now(), activity);
+    const plan = planRequest(record, policy, policy.clock.now(), activity, ledger);
     if (record !== undefined) protect(req, session);
-    if (plan.expire) {
-      forget(session.id);
+    if (plan.discard) {
+      await regenerate(session); // a fresh anonymous session, so app code still finds req.session
+    } else if (plan.expire) {
+      end(record);
       await regenerate(session);
       requireSession(req)[SESSION_KEY] = endedRecord(plan.expire.reason);
     } else if (plan.write) {
@@ -152,7 +159,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
 
   middleware.signIn = async (req) => {
     const previous = requireSession(req);
-    if (previous[SESSION_KEY] !== undefined) forget(previous.id);
+    end(previous[SESSION_KEY]);
     await regenerate(previous);
     const session = requireSession(req);
     session[SESSION_KEY] = startRecord(policy.clock.now());
@@ -168,7 +175,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   middleware.signOut = async (req) => {
     const session = (req as Request & { session?: Parameters<typeof destroy>[0] }).session;
     if (session) {
-      forget(session.id);
+      end((session as unknown as Record<string, unknown>)[SESSION_KEY]);
       await destroy(session);
     }
     states.set(req, { state: 'none' });
