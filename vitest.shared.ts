@@ -6,5 +6,6 @@ const source = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/i
 export const workspaceAlias = {
   '@idle-session/core': source('core'),
   '@idle-session/express': source('express'),
+  '@idle-session/koa': source('koa'),
   '@idle-session/adapter-contract': source('adapter-contract'),
 };

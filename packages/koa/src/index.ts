@@ -1,0 +1,10 @@
+/**
+ * `@idle-session/koa`: server-side idle and absolute session timeouts for Koa 3, on top of koa-session
+ * (external store or cookie-only). See {@link idleSession}.
+ *
+ * @packageDocumentation
+ */
+export { idleSession, type KoaIdleSessionMiddleware, type KoaIdleSessionOptions, type RequireSignInOptions } from './middleware.js';
+export { MemoryStore } from './memory-store.js';
+export type { KoaSessionStore } from './session.js';
+export { IdlePolicyError, type ExpiryReason, type IdlePolicy, type SessionEvaluation, type StatusBody } from '@idle-session/core';

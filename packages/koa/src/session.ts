@@ -1,0 +1,68 @@
+import type { Context } from 'koa';
+
+/** The parts of a koa-session `Session` object the adapter uses. */
+export interface KoaSession {
+  [key: string]: unknown;
+  toJSON(): Record<string, unknown>;
+  regenerate(): Promise<void>;
+  readonly externalKey?: string | undefined;
+}
+
+/** A koa-session external store (`store` option). */
+export interface KoaSessionStore {
+  get(key: string, maxAge: unknown, options: { rolling: boolean; ctx: Context }): unknown;
+  set(key: string, session: unknown, maxAge: unknown, options: { rolling: boolean; changed: boolean; ctx: Context }): unknown;
+  destroy(key: string, options: { ctx: Context }): unknown;
+}
+
+/** The per-request options koa-session keeps on the context. */
+interface SessionOptions {
+  maxAge?: unknown;
+  rolling?: boolean;
+  store?: KoaSessionStore;
+}
+
+type SessionContext = Context & { session?: KoaSession | null; sessionOptions?: SessionOptions };
+
+/** koa-session's options for this request, or an error that says how to mount koa-session first. */
+export function sessionOptions(ctx: Context): SessionOptions {
+  const options = (ctx as SessionContext).sessionOptions;
+  if (!options) {
+    throw new Error(
+      'idle-session: ctx.session is missing. Mount koa-session before idle-session: ' +
+        'app.use(session({ maxAge: "session", ... }, app)); app.use(idleSession({ ... })).',
+    );
+  }
+  return options;
+}
+
+/** `ctx.session` (created if needed by koa-session), or `null` after the app set it to null. */
+export function sessionOf(ctx: Context): KoaSession | null {
+  sessionOptions(ctx);
+  return (ctx as SessionContext).session ?? null;
+}
+
+/** Replaces the request's session with one holding `data`, under a new key (store) and cookie. */
+export async function replaceSession(ctx: Context, data: Record<string, unknown>): Promise<void> {
+  (ctx as SessionContext).session = data as KoaSession;
+  await (ctx as SessionContext).session!.regenerate();
+}
+
+/** Ends the request's session: koa-session removes it from the store and clears the cookie. */
+export function dropSession(ctx: Context): void {
+  (ctx as SessionContext).session = null;
+}
+
+/** Puts back the data a session had when it was loaded, so koa-session sees no change and writes nothing. */
+export function restoreSession(session: KoaSession, loaded: Record<string, unknown>): void {
+  for (const key of Object.keys(session.toJSON())) delete session[key];
+  Object.assign(session, loaded);
+}
+
+/** The store's current data for `key`, for sessions kept in an external store; `undefined` for cookie-only sessions. */
+export async function readStored(ctx: Context, key: string | undefined): Promise<{ exists: boolean; data: Record<string, unknown> | null } | undefined> {
+  const options = sessionOptions(ctx);
+  if (!options.store || !key) return undefined;
+  const data = (await options.store.get(key, options.maxAge, { rolling: options.rolling ?? false, ctx })) as Record<string, unknown> | null;
+  return { exists: data != null, data: data ?? null };
+}

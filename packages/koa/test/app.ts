@@ -1,0 +1,78 @@
+import type { AddressInfo } from 'node:net';
+import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
+import { SESSION_KEY } from '@idle-session/core';
+import Koa, { type Context, type Next } from 'koa';
+import session from 'koa-session';
+import { idleSession, MemoryStore } from '../src/index.js';
+
+async function readJson(ctx: Context): Promise<unknown> {
+  let text = '';
+  for await (const chunk of ctx.req) text += chunk;
+  return JSON.parse(text);
+}
+
+type Session = Record<string, unknown>;
+
+/** Starts the contract suite's test app on Koa with koa-session: with a MemoryStore, or cookie-only. */
+export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cookie'): Promise<RunningApp> {
+  const app = new Koa();
+  app.keys = ['contract-test'];
+  const idle = idleSession({ ...options, isActivity: (ctx) => ctx.path !== '/background' });
+  const store = mode === 'store' ? new MemoryStore() : undefined;
+  app.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', ...(store ? { store } : {}) }, app));
+  app.use(idle);
+  const guard = idle.requireSignIn({ loginUrl: '/login' });
+  const slow = new SlowRequests();
+  const routes: Record<string, (ctx: Context, next: Next) => Promise<void> | void> = {
+    'POST /sign-in': async (ctx) => {
+      await idle.signIn(ctx);
+      (ctx.session as unknown as Session).user = 'demo';
+      ctx.body = { ok: true };
+    },
+    'POST /sign-out': async (ctx) => {
+      await idle.signOut(ctx);
+      ctx.body = { ok: true };
+    },
+    'GET /page': (ctx) => {
+      ctx.body = { endedReason: idle.endedReason(ctx) };
+    },
+    'GET /background': (ctx) => {
+      ctx.body = { ok: true };
+    },
+    'POST /tamper': async (ctx) => {
+      (ctx.session as unknown as Session)[SESSION_KEY] = await readJson(ctx);
+      ctx.body = { ok: true };
+    },
+    'GET /protected': (ctx, next) =>
+      guard(ctx, async () => {
+        ctx.body = { ok: true };
+        await next();
+      }),
+    'GET /slow': async (ctx) => {
+      await slow.wait(String(ctx.query.id));
+      ctx.body = { ok: true };
+    },
+    'GET /waiting': (ctx) => {
+      ctx.body = { waiting: slow.isWaiting(String(ctx.query.id)) };
+    },
+    'POST /release': (ctx) => {
+      slow.release(String(ctx.query.id));
+      ctx.body = { ok: true };
+    },
+  };
+  app.use(async (ctx, next) => {
+    const route = routes[`${ctx.method} ${ctx.path}`];
+    if (route) await route(ctx, next);
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
