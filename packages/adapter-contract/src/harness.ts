@@ -10,6 +10,11 @@ export interface HarnessOptions {
   prefix?: string;
   /** The clock the adapter must use (pass it as the `clock` option). The suite moves it. */
   clock: Clock;
+  /**
+   * When set (such as `/app`), the whole test app (session middleware, adapter and routes) is mounted
+   * under this path of an outer app, and `RunningApp.url` ends with it and a slash.
+   */
+  basePath?: string;
 }
 
 /** A running test app. */
@@ -33,6 +38,8 @@ export interface RunningApp {
  * | `GET background` | the app's own polling, excluded from activity by `isActivity`; 200 `{"ok":true}` |
  * | `POST tamper` | test-only: replaces the stored idle-session record with the JSON request body; 200 |
  * | `GET protected` | behind the adapter's protected-route guard with `loginUrl: '/login'`; 200 `{"ok":true}` |
+ * | `GET login` | the login page: 200 `{"endedReason": …}`, never guarded |
+ * | `GET writes` | 200 `{"writes": n}`: how many times a session was saved so far (store writes, or session cookies set when cookie-only) |
  * | `GET slow?id=X` | an ordinary request that, once the adapter has run, waits until `POST release?id=X`, then answers 200 `{"ok":true}` (a slow request) |
  * | `GET waiting?id=X` | 200 `{"waiting": true}` while `slow?id=X` is waiting, else `{"waiting": false}` |
  * | `POST release?id=X` | lets `slow?id=X` finish; 200 `{"ok":true}` |

@@ -383,19 +383,35 @@ export function runAdapterContract(target: AdapterTarget): void {
     });
 
     describe('session cookie', () => {
-      it('is a browser-session cookie: HttpOnly, SameSite=Lax, never Expires or Max-Age', async () => {
+      it('is a browser-session cookie: HttpOnly, SameSite=Lax, never Expires or Max-Age, at any step', async () => {
         await signIn();
         clock.at(TOUCH);
         await page();
         await browser.keepAlive(prefix);
-        clock.at(TOUCH + T);
+        clock.at(2 * TOUCH);
+        await browser.keepAlive(prefix);
+        clock.at(2 * TOUCH + T);
         await page();
+        await signIn();
+        (await browser.request('POST', 'sign-out')).body?.cancel();
         await signIn();
         expect(browser.setCookieHeaders.length).toBeGreaterThan(0);
         for (const header of browser.setCookieHeaders) {
+          const expires = /;\s*expires=([^;]+)/i.exec(header)?.[1];
+          if (expires !== undefined && Date.parse(expires) < Date.UTC(2000, 0, 1)) continue; // a deletion: Expires in the past
           expect(header).toMatch(/;\s*HttpOnly/i);
           expect(header).toMatch(/;\s*SameSite=Lax/i);
           expect(header).not.toMatch(/expires=|max-age=/i);
+        }
+      });
+
+      it('treats unknown, forged and garbage cookies as no session, never an error', async () => {
+        await signIn();
+        const name = [...browser.cookies.keys()][0] ?? 'sid';
+        for (const value of ['x', 's%3Aforged.signature', 'eyJpZGxlU2Vzc2lvbiI6e319', '%%%', 'a'.repeat(3000)]) {
+          const response = await replay(`${name}=${value}`);
+          expect(response.status).toBe(200);
+          expect(await response.json()).toEqual({ state: 'none' });
         }
       });
     });
@@ -417,6 +433,27 @@ export function runAdapterContract(target: AdapterTarget): void {
         expect(expired.headers.get('location')).toMatch(/\/login\?reason=idle$/);
       });
 
+      it('never loops: a stale cookie gets one redirect that replaces the cookie, then the login page answers 200', async () => {
+        await signIn();
+        const stale = browser.cookieHeader();
+        clock.at(T + 1);
+        const redirect = await browser.request('GET', 'protected', { headers: { accept: 'text/html' } });
+        expect(redirect.status).toBeGreaterThanOrEqual(300);
+        expect(redirect.status).toBeLessThan(400);
+        expect(redirect.headers.getSetCookie().length).toBeGreaterThan(0);
+        expect(browser.cookieHeader()).not.toBe(stale);
+        const login = await browser.request('GET', 'login', { headers: { accept: 'text/html' } });
+        expect(login.status).toBe(200);
+        expect(await login.json()).toEqual({ endedReason: 'idle' });
+        for (const endpoint of ['status', 'keepalive']) {
+          const response = await replay(stale, endpoint === 'status' ? 'GET' : 'POST', `${prefix}/${endpoint}`, { 'x-idle-session': '1' });
+          expect(response.status).toBe(endpoint === 'status' ? 200 : 401);
+          expect(response.headers.get('location')).toBeNull();
+          expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+          await response.json();
+        }
+      });
+
       it('answers a JSON request with 401 and a JSON body naming the reason, never the login page', async () => {
         await signIn();
         clock.at(T);
@@ -424,6 +461,57 @@ export function runAdapterContract(target: AdapterTarget): void {
         expect(response.status).toBe(401);
         expect(response.headers.get('content-type')).toMatch(/^application\/json/);
         expect(await response.json()).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('answers fetch() from a page (Sec-Fetch-Dest: empty) with 401 JSON whatever its Accept', async () => {
+        const response = await browser.request('GET', 'protected', { headers: { accept: '*/*', 'sec-fetch-dest': 'empty' } });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({ state: 'none' });
+      });
+    });
+
+    describe('load and abuse', () => {
+      async function writes(): Promise<number> {
+        const response = await new TestBrowser(app!.url).request('GET', 'writes');
+        return ((await response.json()) as { writes: number }).writes;
+      }
+
+      it('20 parallel keep-alives and page requests leave the session active, consistent and saved once', async () => {
+        await signIn();
+        clock.at(TOUCH);
+        const before = await writes();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            i % 2 === 0
+              ? browser.keepAlive(prefix).then((r) => r.status)
+              : browser.request('GET', 'page').then(async (r) => (await r.text(), r.status)),
+          ),
+        );
+        expect(results.every((status) => status === 200)).toBe(true);
+        expect((await writes()) - before).toBeLessThanOrEqual(1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T });
+        clock.at(TOUCH + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+      });
+
+      it('ignores huge or malformed keep-alive bodies: JSON answer, never a crash', async () => {
+        await signIn();
+        const bodies: [string, string][] = [
+          ['application/json', '{"broken":'],
+          ['application/json', JSON.stringify({ padding: 'x'.repeat(2_000_000) })],
+          ['application/x-www-form-urlencoded', 'a=%%%&b'],
+          ['text/plain', '\u0000\u0001'],
+        ];
+        for (const [type, body] of bodies) {
+          const response = await browser.request('POST', `${prefix}/keepalive`, {
+            headers: { 'x-idle-session': '1', 'content-type': type },
+            body,
+          });
+          expect([200, 413]).toContain(response.status);
+          expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+          await response.json();
+        }
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active' });
       });
     });
 
@@ -434,6 +522,17 @@ export function runAdapterContract(target: AdapterTarget): void {
         expect((await browser.status('/auth/timeout')).body).toMatchObject({ state: 'active' });
         expect((await browser.keepAlive('/auth/timeout')).status).toBe(200);
         expect((await browser.request('GET', `${prefix}/status`)).status).toBe(404);
+      });
+
+      it('works in an app mounted under a sub-path', async () => {
+        browser = await start({ basePath: '/app' });
+        expect(app!.url).toMatch(/\/app\/$/);
+        await signIn();
+        clock.at(TOUCH);
+        expect((await browser.status('idle-session')).body).toMatchObject({ state: 'active', idleRemainingMs: T - TOUCH });
+        expect((await browser.keepAlive('idle-session')).body).toMatchObject({ state: 'active', idleRemainingMs: T });
+        clock.at(TOUCH + T);
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
       });
 
       it('works without an absolute timeout', async () => {

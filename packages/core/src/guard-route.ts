@@ -1,15 +1,21 @@
 import type { SessionEvaluation } from './evaluate.js';
 import type { ExpiryReason } from './record.js';
 
+/** Reads a request header by lower-case name; `undefined` when absent. */
+export type HeaderReader = (lowerCaseName: string) => string | undefined;
+
 /**
- * Whether a request wants JSON rather than an HTML page, from its `Accept` header: true when
- * `application/json` is accepted and `text/html` is not (as `fetch()` and API clients send).
- * Used by the protected-route guards to answer 401 JSON instead of a redirect to the login page.
+ * Whether a request wants data rather than an HTML page, so that a protected route answers 401 JSON
+ * instead of a redirect to the login page (whose HTML a script could not use):
+ * - `Accept` takes `application/json` and not `text/html` (API clients, `fetch` with that header);
+ * - `Sec-Fetch-Dest: empty`: a `fetch()` or XMLHttpRequest from a page, whatever its `Accept`;
+ * - `X-Requested-With: XMLHttpRequest` (older libraries).
  */
-export function wantsJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const types = accept.toLowerCase();
-  return types.includes('application/json') && !types.includes('text/html');
+export function wantsJson(header: HeaderReader): boolean {
+  const accept = header('accept')?.toLowerCase() ?? '';
+  if (accept.includes('application/json') && !accept.includes('text/html')) return true;
+  if (header('sec-fetch-dest') === 'empty') return true;
+  return header('x-requested-with')?.toLowerCase() === 'xmlhttprequest';
 }
 
 /**
@@ -35,10 +41,10 @@ export type GuardDecision =
  * one redirect to the login page (with the reason) and a JSON request gets 401 with a JSON body naming
  * the reason, never the login page's HTML.
  */
-export function guardDecision(evaluation: SessionEvaluation, loginUrl: string, accept: string | undefined): GuardDecision {
+export function guardDecision(evaluation: SessionEvaluation, loginUrl: string, header: HeaderReader): GuardDecision {
   if (evaluation.state === 'active') return { action: 'allow' };
   const reason = evaluation.state === 'expired' ? evaluation.reason : null;
-  if (wantsJson(accept)) {
+  if (wantsJson(header)) {
     return { action: 'reject', status: 401, body: reason ? { state: 'expired', reason } : { state: 'none' } };
   }
   return { action: 'redirect', location: loginRedirectUrl(loginUrl, reason) };

@@ -61,5 +61,5 @@ export {
   type IdleSessionOptions,
   type ResolvedOptions,
 } from './options.js';
-export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision } from './guard-route.js';
+export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';

@@ -6,8 +6,10 @@ import { isTracked, recordId, type SessionRecord } from './record.js';
 /**
  * How a request counts for the idle timeout.
  * - `passive`: not activity (the status endpoint, or a request excluded by `isActivity`).
- * - `activity`: an ordinary request; last-activity is written at most once per `touchInterval`.
- * - `keepalive`: an explicit keep-alive; last-activity is always written.
+ * - `activity`: an ordinary request that counts as activity.
+ * - `keepalive`: an explicit keep-alive: activity whatever the app's `isActivity` says.
+ *
+ * Either way last-activity is written at most once per `touchInterval`.
  */
 export type RequestActivity = 'passive' | 'activity' | 'keepalive';
 
@@ -39,9 +41,10 @@ export interface RequestPlan {
  * Decides, for one request, whether the session is alive, whether to write last-activity, and
  * whether to end the session. Pure: the adapter supplies `now` from the policy's clock.
  *
- * Sliding expiration with a write budget: an `activity` request writes `lastActivity = now` only when
- * the stored value is at least `touchInterval` old, so the idle deadline may come early by at most
- * `touchInterval`, never late. Activity only moves forward: a write never sets an earlier
+ * Sliding expiration with a write budget: a request that counts as activity writes `lastActivity = now`
+ * only when the last write (in the record, or noted in the ledger by a concurrent request) is at least
+ * `touchInterval` old, so the idle deadline may come early by at most `touchInterval`, never late, and
+ * parallel requests of one session write once. Activity only moves forward: a write never sets an earlier
  * `lastActivity` than the stored one. An expired session is never revived (OWASP Session Management
  * Cheat Sheet, "Session Expiration").
  *
@@ -63,16 +66,20 @@ export function planRequest(
   if (ledger && id !== null && isTracked(record) && ledger.hasEnded(id, now)) {
     return { evaluation: { state: 'none' }, write: null, expire: null, discard: true };
   }
-  const before = evaluateRecord(record, policy, now);
+  // What this process wrote for the session (possibly not saved yet by a request still running) counts too.
+  const known = ledger && id !== null ? ledger.latestActivity(id, now) : null;
+  const stored = evaluateRecord(record, policy, now);
+  const before =
+    stored.state === 'active' && known !== null && known > stored.lastActivity && known <= now
+      ? evaluateRecord({ ...(record as SessionRecord), lastActivity: known }, policy, now)
+      : stored;
   if (before.state === 'expired') {
     // A record that is tracked and expired must be destroyed; an anonymous one that only remembers
     // an earlier expiry is already the replacement and stays as it is.
     return { evaluation: before, write: null, expire: isTracked(record) ? before : null, discard: false };
   }
   if (before.state === 'none' || activity === 'passive') return { evaluation: before, write: null, expire: null, discard: false };
-
-  const sinceWrite = now - before.lastActivity;
-  if (activity === 'activity' && sinceWrite < policy.touchInterval) {
+  if (now - before.lastActivity < policy.touchInterval) {
     return { evaluation: before, write: null, expire: null, discard: false };
   }
   const createdAt = (record as SessionRecord).createdAt as number;

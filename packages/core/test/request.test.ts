@@ -19,10 +19,19 @@ describe('planRequest', () => {
     expect(plan.evaluation).toMatchObject({ state: 'active', idleRemainingMs: T });
   });
 
-  it('always writes on a keep-alive, and never on a passive request', () => {
+  it('writes on a keep-alive within the same write budget, and never on a passive request', () => {
     const record = startRecord(t0, 'r2');
-    expect(planRequest(record, policy, t0 + 1, 'keepalive').write).toEqual({ id: 'r2', createdAt: t0, lastActivity: t0 + 1 });
+    expect(planRequest(record, policy, t0 + 1, 'keepalive').write).toBeNull();
+    expect(planRequest(record, policy, t0 + 10_000, 'keepalive').write).toEqual({ id: 'r2', createdAt: t0, lastActivity: t0 + 10_000 });
     expect(planRequest(record, policy, t0 + 50_000, 'passive').write).toBeNull();
+  });
+
+  it('writes once for parallel requests of one session: the ledger sees the first write', () => {
+    const ledger = new SessionLedger(T);
+    const record = startRecord(t0, 'r4');
+    const plans = Array.from({ length: 20 }, () => planRequest(record, policy, t0 + 10_000, 'keepalive', ledger));
+    expect(plans.filter((plan) => plan.write !== null)).toHaveLength(1);
+    for (const plan of plans) expect(plan.evaluation).toMatchObject({ state: 'active', idleRemainingMs: T });
   });
 
   it('gives every new record a random id', () => {
@@ -34,11 +43,13 @@ describe('planRequest', () => {
 
   it('keeps createdAt, so sliding expiration never moves the absolute deadline', () => {
     const plan = planRequest({ createdAt: t0, lastActivity: t0 + 30_000 }, policy, t0 + 50_000, 'keepalive');
+    expect(plan.evaluation).toMatchObject({ state: 'active', absoluteRemainingMs: null });
     expect(plan.write).toEqual({ createdAt: t0, lastActivity: t0 + 50_000 });
   });
 
   it('asks to destroy an expired tracked session and never revives it', () => {
     const plan = planRequest(startRecord(t0), policy, t0 + T, 'keepalive');
+    expect(plan.write).toBeNull();
     expect(plan).toEqual({
       evaluation: { state: 'expired', reason: 'idle', invalid: false },
       write: null,

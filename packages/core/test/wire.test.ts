@@ -89,7 +89,6 @@ describe('endpoints', () => {
 });
 
 describe('checkKeepAliveOrigin', () => {
-  const headers = (values: Record<string, string>) => (name: string) => values[name];
   it('accepts the custom header from the same origin or without fetch metadata', () => {
     expect(checkKeepAliveOrigin(headers({ 'x-idle-session': '1', 'sec-fetch-site': 'same-origin' }))).toEqual({ ok: true });
     expect(checkKeepAliveOrigin(headers({ 'x-idle-session': '1' }))).toEqual({ ok: true });
@@ -106,24 +105,34 @@ describe('checkKeepAliveOrigin', () => {
   });
 });
 
+const headers =
+  (values: Record<string, string>) =>
+  (name: string): string | undefined =>
+    values[name];
+
 describe('protected-route guard', () => {
   it('lets an active session through', () => {
-    expect(guardDecision(active, '/login', 'text/html')).toEqual({ action: 'allow' });
+    expect(guardDecision(active, '/login', headers({ accept: 'text/html' }))).toEqual({ action: 'allow' });
   });
   it('redirects HTML requests once to the login page with the reason', () => {
-    expect(guardDecision({ state: 'expired', reason: 'idle', invalid: false }, '/login', 'text/html,*/*')).toEqual({
+    expect(guardDecision({ state: 'expired', reason: 'idle', invalid: false }, '/login', headers({ accept: 'text/html,*/*' }))).toEqual({
       action: 'redirect',
       location: '/login?reason=idle',
     });
-    expect(guardDecision({ state: 'none' }, '/login', undefined)).toEqual({ action: 'redirect', location: '/login' });
+    expect(guardDecision({ state: 'none' }, '/login', headers({}))).toEqual({ action: 'redirect', location: '/login' });
     expect(loginRedirectUrl('/login?next=%2F#top', 'absolute')).toBe('/login?next=%2F&reason=absolute#top');
   });
   it('answers JSON requests with 401 naming the reason', () => {
-    expect(guardDecision({ state: 'expired', reason: 'absolute', invalid: false }, '/login', 'application/json')).toEqual({
+    expect(guardDecision({ state: 'expired', reason: 'absolute', invalid: false }, '/login', headers({ accept: 'application/json' }))).toEqual({
       action: 'reject',
       status: 401,
       body: { state: 'expired', reason: 'absolute' },
     });
-    expect(wantsJson('text/html, application/json')).toBe(false);
+    expect(wantsJson(headers({ accept: 'text/html, application/json' }))).toBe(false);
+  });
+  it('treats fetch() and XMLHttpRequest from a page as wanting JSON, whatever their Accept', () => {
+    expect(wantsJson(headers({ accept: '*/*', 'sec-fetch-dest': 'empty' }))).toBe(true);
+    expect(wantsJson(headers({ 'x-requested-with': 'XMLHttpRequest' }))).toBe(true);
+    expect(wantsJson(headers({ accept: 'text/html', 'sec-fetch-dest': 'document' }))).toBe(false);
   });
 });

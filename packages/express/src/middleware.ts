@@ -187,7 +187,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   };
   middleware.requireSignIn = ({ loginUrl = '/login' } = {}) =>
     (req, res, next) => {
-      const decision = guardDecision(middleware.state(req), loginUrl, req.get('accept'));
+      const decision = guardDecision(middleware.state(req), loginUrl, (name) => req.get(name));
       if (decision.action === 'allow') return next();
       res.set('Cache-Control', 'no-store');
       if (decision.action === 'redirect') return res.redirect(303, decision.location);

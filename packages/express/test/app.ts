@@ -11,8 +11,16 @@ export type ExpressModule = typeof express5;
 /** Starts the contract suite's test app on Express with express-session's MemoryStore. */
 export async function startExpressApp(options: HarnessOptions, express: ExpressModule = express5): Promise<RunningApp> {
   const app = express();
-  const idle = idleSession({ ...options, isActivity: (req) => req.path !== '/background' });
-  app.use(session({ secret: 'contract-test', resave: false, saveUninitialized: false, cookie: { httpOnly: true, sameSite: 'lax' } }));
+  const { basePath, ...adapterOptions } = options;
+  const idle = idleSession({ ...adapterOptions, isActivity: (req) => req.path !== '/background' });
+  const store = new session.MemoryStore();
+  let writes = 0;
+  const set = store.set.bind(store);
+  store.set = (...args: Parameters<typeof set>) => {
+    writes++;
+    set(...args);
+  };
+  app.use(session({ secret: 'contract-test', resave: false, saveUninitialized: false, store, cookie: { httpOnly: true, sameSite: 'lax' } }));
   app.use(idle);
   app.post('/sign-in', async (req, res) => {
     await idle.signIn(req);
@@ -25,6 +33,12 @@ export async function startExpressApp(options: HarnessOptions, express: ExpressM
   });
   app.get('/page', (req, res) => {
     res.json({ endedReason: idle.endedReason(req) });
+  });
+  app.get('/login', (req, res) => {
+    res.json({ endedReason: idle.endedReason(req) });
+  });
+  app.get('/writes', (_req, res) => {
+    res.json({ writes });
   });
   app.get('/background', (_req, res) => {
     res.json({ ok: true });
@@ -48,11 +62,13 @@ export async function startExpressApp(options: HarnessOptions, express: ExpressM
     slow.release(String(req.query.id));
     res.json({ ok: true });
   });
-  const server = app.listen(0, '127.0.0.1');
+  const outer = express();
+  outer.use(basePath ?? '/', app);
+  const server = outer.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port}${basePath ?? ''}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -162,10 +162,10 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     await replaceSession(ctx, { [SESSION_KEY]: record });
     if (browserSession) options.maxAge = 'session';
     states.set(ctx, evaluateRecord(record, policy, policy.clock.now()));
-    if (!warnedPersistentCookie && !browserSession) {
+    if (!warnedPersistentCookie && typeof options.maxAge === 'number') {
       warnedPersistentCookie = true;
       console.warn(
-        'idle-session: koa-session is not set to maxAge: "session", so the cookie outlives the browser. ' +
+        'idle-session: koa-session has a numeric maxAge, so the session cookie gets Expires and outlives the browser. ' +
           'Set maxAge: "session" so that closing the browser ends the session.',
       );
     }
@@ -180,7 +180,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   middleware.requireSignIn =
     ({ loginUrl = '/login' } = {}) =>
     async (ctx, next) => {
-      const decision = guardDecision(middleware.state(ctx), loginUrl, ctx.get('accept') || undefined);
+      const decision = guardDecision(middleware.state(ctx), loginUrl, (name) => ctx.get(name) || undefined);
       if (decision.action === 'allow') return next();
       ctx.set('Cache-Control', 'no-store');
       if (decision.action === 'redirect') {

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
 import { SESSION_KEY } from '@idle-session/core';
 import Koa, { type Context, type Next } from 'koa';
+import mount from 'koa-mount';
 import session from 'koa-session';
 import { idleSession, MemoryStore } from '../src/index.js';
 
@@ -15,11 +16,17 @@ type Session = Record<string, unknown>;
 
 /** Starts the contract suite's test app on Koa with koa-session: with a MemoryStore, or cookie-only. */
 export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cookie'): Promise<RunningApp> {
+  // koa-session extends the context of the app that receives the request, so it goes on the outer app
+  // and the adapter with the routes on the app mounted under basePath (the usual koa-mount layout).
+  const outer = new Koa();
+  outer.keys = ['contract-test'];
   const app = new Koa();
-  app.keys = ['contract-test'];
-  const idle = idleSession({ ...options, isActivity: (ctx) => ctx.path !== '/background' });
+  const { basePath, ...adapterOptions } = options;
+  const idle = idleSession({ ...adapterOptions, isActivity: (ctx) => ctx.path !== '/background' });
   const store = mode === 'store' ? new MemoryStore() : undefined;
-  app.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', ...(store ? { store } : {}) }, app));
+  let writes = 0;
+  const beforeSave = () => void writes++;
+  outer.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', beforeSave, ...(store ? { store } : {}) }, outer));
   app.use(idle);
   const guard = idle.requireSignIn({ loginUrl: '/login' });
   const slow = new SlowRequests();
@@ -35,6 +42,12 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
     },
     'GET /page': (ctx) => {
       ctx.body = { endedReason: idle.endedReason(ctx) };
+    },
+    'GET /login': (ctx) => {
+      ctx.body = { endedReason: idle.endedReason(ctx) };
+    },
+    'GET /writes': (ctx) => {
+      ctx.body = { writes };
     },
     'GET /background': (ctx) => {
       ctx.body = { ok: true };
@@ -64,11 +77,12 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
     const route = routes[`${ctx.method} ${ctx.path}`];
     if (route) await route(ctx, next);
   });
-  const server = app.listen(0, '127.0.0.1');
+  outer.use(mount(basePath ?? '/', app));
+  const server = outer.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port}${basePath ?? ''}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
