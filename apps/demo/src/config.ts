@@ -3,6 +3,8 @@
  * environment and milliseconds everywhere in code.
  */
 export interface DemoConfig {
+  /** Which server runs the app: `express` (default) or `koa`; the pages are the same. */
+  framework: 'express' | 'koa';
   /** TCP port; 0 picks a free one. */
   port: number;
   idleTimeoutMs: number;
@@ -31,7 +33,7 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number | undefi
 }
 
 /**
- * Reads `PORT` (default 3000), `IDLE_TIMEOUT` (seconds, default 900), `WARN_BEFORE` (seconds, default 120, or half of a shorter-than-4-minute idle timeout),
+ * Reads `FRAMEWORK` (`express`, the default, or `koa`), `PORT` (default 3000), `IDLE_TIMEOUT` (seconds, default 900), `WARN_BEFORE` (seconds, default 120, or half of a shorter-than-4-minute idle timeout),
  * `ABSOLUTE_TIMEOUT` (seconds, default 28800) and `SESSION_SECRET` (default: random at each start, which
  * signs everybody out on restart, as the memory store does anyway).
  * @throws {@link ConfigError} naming the variable.
@@ -42,7 +44,12 @@ export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): 
   if (!Number.isInteger(port) || port > 65_535) {
     throw new ConfigError(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(rawPort)}.`);
   }
+  const framework = env.FRAMEWORK?.trim().toLowerCase() || 'express';
+  if (framework !== 'express' && framework !== 'koa') {
+    throw new ConfigError(`FRAMEWORK must be "express" or "koa", got ${JSON.stringify(env.FRAMEWORK)}.`);
+  }
   return {
+    framework,
     port,
     idleTimeoutMs: seconds(env, 'IDLE_TIMEOUT', 900),
     warnBeforeMs: seconds(env, 'WARN_BEFORE', undefined),

@@ -1,49 +1,30 @@
-import { fileURLToPath } from 'node:url';
-import { idleSession, type ExpiryReason, type IdlePolicy } from '@idle-session/express';
+import type { RequestListener } from 'node:http';
+import { idleSession, type IdlePolicy } from '@idle-session/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
 import { errorPage, homePage, loginPage, ROUTES } from './pages.js';
-
-interface DemoSession {
-  user?: string;
-  notes?: string;
-}
-
-const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
-const elementBundle = fileURLToPath(import.meta.resolve('@idle-session/element/bundle'));
+import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
 function demoSession(req: Request): DemoSession {
   return req.session as unknown as DemoSession;
-}
-
-/** A `?reason=` query value from the guard's redirect, accepted only if it is a known reason. */
-function queryReason(req: Request): ExpiryReason | null {
-  const reason = req.query.reason;
-  return reason === 'idle' || reason === 'absolute' ? reason : null;
 }
 
 /**
  * The sample app on Express 5 with express-session's memory store: sign in as demo/demo, type notes,
  * leave it idle, see the warning and the expiry.
  */
-export function createExpressApp(config: DemoConfig): { app: express.Express; policy: IdlePolicy } {
-  const timeouts = { idleTimeoutMs: config.idleTimeoutMs, absoluteTimeoutMs: config.absoluteTimeoutMs };
-  const idle = idleSession({
-    idleTimeout: config.idleTimeoutMs,
-    warnBefore: config.warnBeforeMs,
-    absoluteTimeout: config.absoluteTimeoutMs,
-    prefix: ROUTES.idleSession,
-  });
+export function createExpressApp(config: DemoConfig): { handler: RequestListener; policy: IdlePolicy } {
+  const timeouts = pageTimeouts(config);
+  const idle = idleSession(policyOptions(config));
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin', 'X-Frame-Options': 'DENY' });
+    res.set(SECURITY_HEADERS);
     next();
   });
-  app.get(ROUTES.element, (_req, res) => res.type('text/javascript').sendFile(elementBundle));
-  app.use('/assets', express.static(publicDir, { index: false }));
+  for (const [path, file] of Object.entries(ASSET_FILES)) app.get(path, (_req, res) => res.sendFile(file));
   app.use(
     session({
       name: 'demo.sid',
@@ -62,18 +43,13 @@ export function createExpressApp(config: DemoConfig): { app: express.Express; po
 
   app.get(ROUTES.login, (req, res) => {
     if (idle.state(req).state === 'active') return res.redirect(303, ROUTES.home);
-    res.type('html').send(loginPage({ reason: idle.endedReason(req) ?? queryReason(req), timeouts }));
+    res.type('html').send(loginPage({ reason: idle.endedReason(req) ?? knownReason(req.query.reason), timeouts }));
   });
   app.post(ROUTES.login, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const { username, password } = (req.body ?? {}) as Record<string, unknown>;
     if (!checkCredentials(username, password)) {
-      const page = loginPage({
-        reason: null,
-        error: 'Incorrect username or password.',
-        username: typeof username === 'string' ? username : '',
-        timeouts,
-      });
-      return res.status(401).type('html').send(page);
+      const name = typeof username === 'string' ? username : '';
+      return res.status(401).type('html').send(loginPage({ reason: null, error: 'Incorrect username or password.', username: name, timeouts }));
     }
     await idle.signIn(req);
     demoSession(req).user = username as string;
@@ -83,20 +59,16 @@ export function createExpressApp(config: DemoConfig): { app: express.Express; po
     await idle.signOut(req);
     res.redirect(303, ROUTES.login);
   });
-  app.get(ROUTES.home, idle.requireSignIn({ loginUrl: ROUTES.login }), (req, res) => {
+  const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
+  app.get(ROUTES.home, signedIn, (req, res) => {
     const { user = '', notes } = demoSession(req);
     res.type('html').send(homePage({ username: user, savedNotes: notes ?? null, timeouts }));
   });
-  app.post(
-    ROUTES.notes,
-    idle.requireSignIn({ loginUrl: ROUTES.login }),
-    express.urlencoded({ extended: false, limit: '256kb' }),
-    (req, res) => {
-      const notes = (req.body as Record<string, unknown> | undefined)?.notes;
-      demoSession(req).notes = typeof notes === 'string' ? notes : '';
-      res.redirect(303, ROUTES.home);
-    },
-  );
+  app.post(ROUTES.notes, signedIn, express.urlencoded({ extended: false, limit: '256kb' }), (req, res) => {
+    const notes = (req.body as Record<string, unknown> | undefined)?.notes;
+    demoSession(req).notes = typeof notes === 'string' ? notes : '';
+    res.redirect(303, ROUTES.home);
+  });
   app.use((_req, res) => {
     res.status(404).type('html').send(errorPage(404));
   });
@@ -106,5 +78,5 @@ export function createExpressApp(config: DemoConfig): { app: express.Express; po
     if (code >= 500) console.error(error);
     res.status(code).type('html').send(errorPage(code));
   });
-  return { app, policy: idle.policy };
+  return { handler: app, policy: idle.policy };
 }

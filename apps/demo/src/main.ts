@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { IdlePolicyError } from '@idle-session/express';
 import { ConfigError, readConfig } from './config.js';
 import { createExpressApp } from './express-app.js';
+import { createKoaApp } from './koa-app.js';
 
 /** Which environment variable sets each policy option, so a start-up error can name it. */
 const VARIABLES: Record<string, string> = { idleTimeout: 'IDLE_TIMEOUT', warnBefore: 'WARN_BEFORE', absoluteTimeout: 'ABSOLUTE_TIMEOUT' };
@@ -21,7 +22,7 @@ try {
 
 let demo;
 try {
-  demo = createExpressApp(config);
+  demo = config.framework === 'koa' ? createKoaApp(config) : createExpressApp(config);
 } catch (error) {
   if (error instanceof IdlePolicyError) {
     console.error(`idle-session demo: ${error.message} Check ${VARIABLES[error.option] ?? 'the settings'} (in seconds).`);
@@ -30,12 +31,12 @@ try {
   throw error;
 }
 
-const { app, policy } = demo;
-const server = createServer(app);
+const { handler, policy } = demo;
+const server = createServer(handler);
 server.listen(config.port, () => {
   const { port } = server.address() as AddressInfo;
   console.log(
-    `idle-session demo listening on http://localhost:${port} ` +
+    `idle-session demo (${config.framework}) listening on http://localhost:${port} ` +
       `(idle timeout ${policy.idleTimeout / 1000} s, warning ${policy.warnBefore / 1000} s before, ` +
       `absolute timeout ${(policy.absoluteTimeout ?? 0) / 1000} s). Sign in as demo / demo.`,
   );

@@ -49,13 +49,18 @@ const elementState = (page: Page) => page.locator('idle-session-warning').getAtt
 const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __idle: Recorded }).__idle);
 const serverStatus = async (page: Page, server: DemoServer) => (await page.request.get(`${server.url}/idle-session/status`)).json();
 
-describe('sample app end to end (Express, Chromium)', () => {
+describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (framework) => {
   let server: DemoServer;
   let browser: Browser;
 
   beforeAll(async () => {
     browser = await launchChromium();
-    server = await startDemo({ IDLE_TIMEOUT: String(IDLE_MS / 1000), WARN_BEFORE: String(WARN_MS / 1000), ABSOLUTE_TIMEOUT: '3600' });
+    server = await startDemo({
+      FRAMEWORK: framework,
+      IDLE_TIMEOUT: String(IDLE_MS / 1000),
+      WARN_BEFORE: String(WARN_MS / 1000),
+      ABSOLUTE_TIMEOUT: '3600',
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -160,13 +165,13 @@ describe('sample app end to end (Express, Chromium)', () => {
   });
 });
 
-describe('sample app end to end: absolute timeout', () => {
+describe.each(['express', 'koa'])('sample app end to end: absolute timeout (%s)', (framework) => {
   let server: DemoServer;
   let browser: Browser;
 
   beforeAll(async () => {
     browser = await launchChromium();
-    server = await startDemo({ IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '7' });
+    server = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '7' });
   });
   afterAll(async () => {
     await browser?.close();

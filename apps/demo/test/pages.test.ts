@@ -9,13 +9,15 @@ const timeouts = { idleTimeoutMs: 900_000, absoluteTimeoutMs: 28_800_000 };
 describe('demo configuration', () => {
   it('reads seconds from the environment and gives milliseconds, with the documented defaults', () => {
     expect(readConfig({}, () => 'random')).toEqual({
+      framework: 'express',
       port: 3000,
       idleTimeoutMs: 900_000,
       warnBeforeMs: undefined,
       absoluteTimeoutMs: 28_800_000,
       sessionSecret: 'random',
     });
-    expect(readConfig({ PORT: '0', IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '60', SESSION_SECRET: 's' }, () => 'x')).toEqual({
+    expect(readConfig({ FRAMEWORK: 'koa', PORT: '0', IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '60', SESSION_SECRET: 's' }, () => 'x')).toEqual({
+      framework: 'koa',
       port: 0,
       idleTimeoutMs: 6000,
       warnBeforeMs: 3000,
@@ -33,6 +35,7 @@ describe('demo configuration', () => {
     [{ WARN_BEFORE: '-1' }, /WARN_BEFORE/],
     [{ ABSOLUTE_TIMEOUT: '0' }, /ABSOLUTE_TIMEOUT/],
     [{ PORT: 'http' }, /PORT must be a whole number/],
+    [{ FRAMEWORK: 'hapi' }, /FRAMEWORK must be "express" or "koa", got "hapi"/],
     [{ PORT: '99999' }, /PORT must be a whole number/],
     [{ PORT: '80.5' }, /PORT/],
     [{ IDLE_TIMEOUT: '0x10' }, /IDLE_TIMEOUT/],

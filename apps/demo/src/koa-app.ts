@@ -1,0 +1,102 @@
+import { createReadStream } from 'node:fs';
+import { extname } from 'node:path';
+import type { RequestListener } from 'node:http';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import { idleSession, MemoryStore, type IdlePolicy } from '@idle-session/koa';
+import Koa, { type Context } from 'koa';
+import session from 'koa-session';
+import { checkCredentials } from './accounts.js';
+import type { DemoConfig } from './config.js';
+import { errorPage, homePage, loginPage, ROUTES } from './pages.js';
+import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
+
+function demoSession(ctx: Context): DemoSession {
+  return ctx.session as unknown as DemoSession;
+}
+
+/**
+ * The sample app on Koa 3 with koa-session and an in-memory store: the same pages and behaviour as the
+ * Express server.
+ */
+export function createKoaApp(config: DemoConfig): { handler: RequestListener; policy: IdlePolicy } {
+  const timeouts = pageTimeouts(config);
+  const idle = idleSession(policyOptions(config));
+  const app = new Koa({ keys: [config.sessionSecret] });
+  const router = new Router();
+  const form = (limit: string) => bodyParser({ enableTypes: ['form'], formLimit: limit });
+
+  app.use(async (ctx, next) => {
+    ctx.set(SECURITY_HEADERS);
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) {
+        ctx.status = 404;
+        ctx.type = 'html';
+        ctx.body = errorPage(404);
+      }
+    } catch (error) {
+      const status = (error as { status?: unknown })?.status;
+      const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+      if (code >= 500) console.error(error);
+      ctx.status = code;
+      ctx.type = 'html';
+      ctx.body = errorPage(code);
+    }
+  });
+  app.use(async (ctx, next) => {
+    const file = ctx.method === 'GET' ? ASSET_FILES[ctx.path] : undefined;
+    if (!file) return next();
+    ctx.type = extname(file);
+    ctx.body = createReadStream(file);
+  });
+  // maxAge 'session': a browser-session cookie with no Expires or Max-Age, gone when the browser closes.
+  app.use(session({ key: 'demo.sid', maxAge: 'session', httpOnly: true, sameSite: 'lax', store: new MemoryStore() }, app));
+  app.use(idle);
+  app.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
+  router.get(ROUTES.login, (ctx) => {
+    if (idle.state(ctx).state === 'active') {
+      ctx.status = 303;
+      return ctx.redirect(ROUTES.home);
+    }
+    ctx.type = 'html';
+    ctx.body = loginPage({ reason: idle.endedReason(ctx) ?? knownReason(ctx.query.reason), timeouts });
+  });
+  router.post(ROUTES.login, form('4kb'), async (ctx) => {
+    const { username, password } = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (!checkCredentials(username, password)) {
+      const name = typeof username === 'string' ? username : '';
+      ctx.status = 401;
+      ctx.type = 'html';
+      ctx.body = loginPage({ reason: null, error: 'Incorrect username or password.', username: name, timeouts });
+      return;
+    }
+    await idle.signIn(ctx);
+    demoSession(ctx).user = username as string;
+    ctx.status = 303;
+    ctx.redirect(ROUTES.home);
+  });
+  router.post(ROUTES.logout, async (ctx) => {
+    await idle.signOut(ctx);
+    ctx.status = 303;
+    ctx.redirect(ROUTES.login);
+  });
+  const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
+  router.get(ROUTES.home, signedIn, (ctx) => {
+    const { user = '', notes } = demoSession(ctx);
+    ctx.type = 'html';
+    ctx.body = homePage({ username: user, savedNotes: notes ?? null, timeouts });
+  });
+  router.post(ROUTES.notes, signedIn, form('256kb'), (ctx) => {
+    const notes = (ctx.request.body as Record<string, unknown> | undefined)?.notes;
+    demoSession(ctx).notes = typeof notes === 'string' ? notes : '';
+    ctx.status = 303;
+    ctx.redirect(ROUTES.home);
+  });
+  app.use(router.routes());
+  return { handler: app.callback(), policy: idle.policy };
+}
