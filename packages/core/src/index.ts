@@ -63,3 +63,10 @@ export {
 } from './options.js';
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
+export {
+  endpointResponse,
+  routeRequest,
+  type IdleSessionAdapter,
+  type RequireSignInOptions,
+  type RouteDecision,
+} from './adapter.js';

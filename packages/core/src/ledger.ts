@@ -49,6 +49,20 @@ export class SessionLedger {
     return entry && now - entry.at < this.ttlMs ? entry : undefined;
   }
 
+  /**
+   * A ledger sized for a policy: entries live for the idle timeout plus the write budget (at least ten
+   * minutes), as long as a copied cookie of an ended session could otherwise still be used.
+   */
+  static forPolicy(policy: { idleTimeout: number; touchInterval: number }): SessionLedger {
+    return new SessionLedger(Math.max(10 * 60_000, policy.idleTimeout + policy.touchInterval));
+  }
+
+  /** Records that the session holding `record` was ended at `now`; a record without an id is ignored. */
+  endRecord(record: unknown, now: number): void {
+    const id = recordId(record);
+    if (id !== null) this.end(id, now);
+  }
+
   /** Records that the session with this record id was ended (signed out or expired) at `now`. */
   end(id: string, now: number): void {
     this.#put(id, { ended: true, lastActivity: this.#get(id, now)?.lastActivity ?? 0, at: now });

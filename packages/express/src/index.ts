@@ -4,5 +4,13 @@
  *
  * @packageDocumentation
  */
-export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware, type RequireSignInOptions } from './middleware.js';
-export { IdlePolicyError, type ExpiryReason, type IdlePolicy, type SessionEvaluation, type StatusBody } from '@idle-session/core';
+export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware } from './middleware.js';
+export {
+  IdlePolicyError,
+  type ExpiryReason,
+  type IdlePolicy,
+  type IdleSessionAdapter,
+  type RequireSignInOptions,
+  type SessionEvaluation,
+  type StatusBody,
+} from '@idle-session/core';

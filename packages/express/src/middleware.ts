@@ -1,73 +1,34 @@
 import {
-  checkKeepAliveOrigin,
-  recordId,
-  SessionLedger,
-  settleBeforeSave,
-  unknownEndpointResponse,
   endedRecord,
-  ENDPOINT_METHODS,
+  endpointResponse,
   evaluateRecord,
-  forbiddenResponse,
   guardDecision,
-  keepAliveResponse,
-  matchEndpoint,
-  methodResponse,
   planRequest,
   readEndedReason,
   resolveOptions,
+  routeRequest,
   SESSION_KEY,
+  SessionLedger,
+  settleBeforeSave,
   startRecord,
-  statusResponse,
   type EndpointResponse,
-  type ExpiryReason,
-  type IdlePolicy,
+  type IdleSessionAdapter,
   type IdleSessionOptions,
-  type RequestActivity,
   type SessionEvaluation,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { checkBeforeSave, destroy, regenerate, requireSession } from './session.js';
+import { checkBeforeSave, destroy, regenerate, requireSession, type ExpressSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking an Express request. */
 export type ExpressIdleSessionOptions = IdleSessionOptions<Request>;
 
-/** Options of {@link IdleSessionMiddleware.requireSignIn}. */
-export interface RequireSignInOptions {
-  /** Where an HTML request without an active session is redirected, with `?reason=idle|absolute` after an expiry. Default `/login`. */
-  loginUrl?: string;
-}
-
 /**
- * The middleware returned by {@link idleSession}: mount it with `app.use()` after express-session.
- * It serves `GET {prefix}/status` and `POST {prefix}/keepalive`, records activity, and ends expired
- * sessions; its methods start and stop tracking and guard protected routes.
+ * The middleware returned by {@link idleSession}: mount it with `app.use()` after express-session. It
+ * serves `GET {prefix}/status` and `POST {prefix}/keepalive`, records activity, and ends expired
+ * sessions; the methods of `IdleSessionAdapter` (from `@idle-session/core`) start and stop tracking and
+ * guard protected routes.
  */
-export interface IdleSessionMiddleware extends RequestHandler {
-  /** The validated policy, with defaults filled in (milliseconds), e.g. to tell users the idle timeout. */
-  readonly policy: IdlePolicy;
-  /**
-   * Signs a user in: regenerates the session id (against session fixation, OWASP Session Management
-   * Cheat Sheet, "Renew the Session ID After Any Privilege Level Change") and starts tracking. Store the
-   * user in `req.session` after it resolves. Clears a remembered expiry reason.
-   * @throws the store's error, or an Error when express-session is not mounted.
-   */
-  signIn(req: Request): Promise<void>;
-  /** Signs out: destroys the session in the store. Tracking ends; the status endpoint then answers `none`. */
-  signOut(req: Request): Promise<void>;
-  /** The session's state for this request, as evaluated by the middleware (`none` before it ran). */
-  state(req: Request): SessionEvaluation;
-  /**
-   * Why the user's last session ended, `'idle'` or `'absolute'`, from the request on which it expired
-   * until the next sign-in; `null` otherwise. A login page uses it to say "signed out after 15 minutes of inactivity".
-   */
-  endedReason(req: Request): ExpiryReason | null;
-  /**
-   * A route guard: passes requests with an active tracked session; redirects HTML requests once to
-   * `loginUrl` (with `?reason=` after an expiry); answers JSON requests (`Accept: application/json`) with
-   * 401 and `{"state":"expired","reason":…}` or `{"state":"none"}`.
-   */
-  requireSignIn(options?: RequireSignInOptions): RequestHandler;
-}
+export interface IdleSessionMiddleware extends RequestHandler, IdleSessionAdapter<Request, RequestHandler> {}
 
 /** Writes an endpoint's answer as it is: no ETag, so never a 304 (the status must always be fresh). */
 function send(res: Response, answer: EndpointResponse, method: string): void {
@@ -96,20 +57,15 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { policy, prefix, isActivity, warnings } = resolveOptions(options);
-  for (const warning of warnings) console.warn(warning);
+  const resolved = resolveOptions(options);
+  const { policy } = resolved;
+  for (const warning of resolved.warnings) console.warn(warning);
   const states = new WeakMap<Request, SessionEvaluation>();
-  const ledger = new SessionLedger(Math.max(10 * 60_000, policy.idleTimeout + policy.touchInterval));
+  const ledger = SessionLedger.forPolicy(policy);
   let warnedPersistentCookie = false;
 
-  /** Remembers that the session holding `record` ended, so no request still in flight writes it back. */
-  function end(record: unknown): void {
-    const id = recordId(record);
-    if (id !== null) ledger.end(id, policy.clock.now());
-  }
-
   /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
-  function protect(req: Request, session: ReturnType<typeof requireSession>): void {
+  function protect(req: Request, session: ExpressSession): void {
     checkBeforeSave(req, session, (stored) => {
       const decision = settleBeforeSave(session[SESSION_KEY], {
         stored: { exists: stored !== null, record: stored?.[SESSION_KEY] },
@@ -121,34 +77,23 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   }
 
   async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const endpoint = matchEndpoint(prefix, req.path);
-    if (endpoint === 'unknown') return send(res, unknownEndpointResponse(prefix), req.method);
-    if (endpoint) {
-      const method = req.method === 'HEAD' && endpoint === 'status' ? 'GET' : req.method;
-      if (method !== ENDPOINT_METHODS[endpoint]) return send(res, methodResponse(endpoint, req.method), req.method);
-      if (endpoint === 'keepalive') {
-        const check = checkKeepAliveOrigin((name) => req.get(name));
-        if (!check.ok) return send(res, forbiddenResponse(check.message), req.method);
-      }
-    }
-    const activity: RequestActivity =
-      endpoint === 'status' ? 'passive' : endpoint === 'keepalive' ? 'keepalive' : isActivity(req) ? 'activity' : 'passive';
+    const route = routeRequest(resolved, req, req.method, req.path, (name) => req.get(name));
+    if ('respond' in route) return send(res, route.respond, req.method);
     const session = requireSession(req);
     const record = session[SESSION_KEY];
-    const plan = planRequest(record, policy, policy.clock.now(), activity, ledger);
+    const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
     if (record !== undefined) protect(req, session);
     if (plan.discard) {
       await regenerate(session); // a fresh anonymous session, so app code still finds req.session
     } else if (plan.expire) {
-      end(record);
+      ledger.endRecord(record, policy.clock.now());
       await regenerate(session);
       requireSession(req)[SESSION_KEY] = endedRecord(plan.expire.reason);
     } else if (plan.write) {
       session[SESSION_KEY] = plan.write;
     }
     states.set(req, plan.evaluation);
-    if (endpoint === 'status') return send(res, statusResponse(plan.evaluation, policy), req.method);
-    if (endpoint === 'keepalive') return send(res, keepAliveResponse(plan.evaluation, policy), req.method);
+    if (route.endpoint) return send(res, endpointResponse(route.endpoint, plan.evaluation, policy), req.method);
     next();
   }
 
@@ -159,7 +104,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
 
   middleware.signIn = async (req) => {
     const previous = requireSession(req);
-    end(previous[SESSION_KEY]);
+    ledger.endRecord(previous[SESSION_KEY], policy.clock.now());
     await regenerate(previous);
     const session = requireSession(req);
     session[SESSION_KEY] = startRecord(policy.clock.now());
@@ -173,19 +118,17 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     }
   };
   middleware.signOut = async (req) => {
-    const session = (req as Request & { session?: Parameters<typeof destroy>[0] }).session;
+    const session = (req as Request & { session?: ExpressSession }).session;
     if (session) {
-      end((session as unknown as Record<string, unknown>)[SESSION_KEY]);
+      ledger.endRecord(session[SESSION_KEY], policy.clock.now());
       await destroy(session);
     }
     states.set(req, { state: 'none' });
   };
   middleware.state = (req) => states.get(req) ?? { state: 'none' };
-  middleware.endedReason = (req) => {
-    const session = (req as Request & { session?: Record<string, unknown> }).session;
-    return session ? readEndedReason(session[SESSION_KEY]) : null;
-  };
-  middleware.requireSignIn = ({ loginUrl = '/login' } = {}) =>
+  middleware.endedReason = (req) => readEndedReason((req as Request & { session?: ExpressSession }).session?.[SESSION_KEY]);
+  middleware.requireSignIn =
+    ({ loginUrl = '/login' } = {}) =>
     (req, res, next) => {
       const decision = guardDecision(middleware.state(req), loginUrl, (name) => req.get(name));
       if (decision.action === 'allow') return next();

@@ -3,8 +3,11 @@ import type { Session } from 'express-session';
 
 /** Promise wrappers around express-session's callback methods. */
 
+/** express-session's session object, with the app's and idle-session's fields. */
+export type ExpressSession = Session & Record<string, unknown>;
+
 /** `req.session`, or an error that says how to mount express-session first. */
-export function requireSession(req: Request): Session & Record<string, unknown> {
+export function requireSession(req: Request): ExpressSession {
   const session = (req as Request & { session?: Session }).session;
   if (!session) {
     throw new Error(
@@ -12,7 +15,7 @@ export function requireSession(req: Request): Session & Record<string, unknown> 
         'app.use(session({ ... })); app.use(idleSession({ ... })).',
     );
   }
-  return session as Session & Record<string, unknown>;
+  return session as ExpressSession;
 }
 
 /** Destroys the current session in the store and gives the request a new one with a new id. */
@@ -35,7 +38,7 @@ type StoreLike = { get(id: string, callback: (error: unknown, session?: Record<s
  */
 export function checkBeforeSave(
   req: Request,
-  session: Session & Record<string, unknown>,
+  session: ExpressSession,
   decide: (stored: Record<string, unknown> | null) => { save: false } | { save: true; apply: () => void },
 ): void {
   const store = (req as unknown as { sessionStore?: StoreLike }).sessionStore;

@@ -4,7 +4,15 @@
  *
  * @packageDocumentation
  */
-export { idleSession, type KoaIdleSessionMiddleware, type KoaIdleSessionOptions, type RequireSignInOptions } from './middleware.js';
+export { idleSession, type KoaIdleSessionMiddleware, type KoaIdleSessionOptions } from './middleware.js';
 export { MemoryStore } from './memory-store.js';
 export type { KoaSessionStore } from './session.js';
-export { IdlePolicyError, type ExpiryReason, type IdlePolicy, type SessionEvaluation, type StatusBody } from '@idle-session/core';
+export {
+  IdlePolicyError,
+  type ExpiryReason,
+  type IdlePolicy,
+  type IdleSessionAdapter,
+  type RequireSignInOptions,
+  type SessionEvaluation,
+  type StatusBody,
+} from '@idle-session/core';

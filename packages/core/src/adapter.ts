@@ -1,0 +1,96 @@
+import {
+  ENDPOINT_METHODS,
+  forbiddenResponse,
+  keepAliveResponse,
+  matchEndpoint,
+  methodResponse,
+  statusResponse,
+  unknownEndpointResponse,
+  type EndpointName,
+  type EndpointResponse,
+} from './endpoints.js';
+import type { SessionEvaluation } from './evaluate.js';
+import { checkKeepAliveOrigin } from './guard.js';
+import type { HeaderReader } from './guard-route.js';
+import type { ResolvedOptions } from './options.js';
+import type { IdlePolicy } from './policy.js';
+import type { ExpiryReason } from './record.js';
+import type { RequestActivity } from './request.js';
+
+/** Options of an adapter's `requireSignIn()` guard. */
+export interface RequireSignInOptions {
+  /** Where an HTML request without an active session is redirected, with `?reason=idle|absolute` after an expiry. Default `/login`. */
+  loginUrl?: string;
+}
+
+/**
+ * What every server adapter's middleware offers besides handling requests, whatever the framework.
+ *
+ * @typeParam Request - the framework's request (Express `Request`) or context (Koa `Context`).
+ * @typeParam Handler - the framework's middleware type, returned by `requireSignIn`.
+ */
+export interface IdleSessionAdapter<Request, Handler> {
+  /** The validated policy, with defaults filled in (milliseconds), e.g. to tell users the idle timeout. */
+  readonly policy: IdlePolicy;
+  /**
+   * Signs a user in: a new session id (against session fixation: OWASP Session Management Cheat Sheet,
+   * "Renew the Session ID After Any Privilege Level Change") and tracking starts. Store the user in the
+   * session after it resolves. Clears a remembered expiry reason.
+   * @throws the session store's error, or an Error when the framework's session middleware is not mounted.
+   */
+  signIn(request: Request): Promise<void>;
+  /** Signs out: the session is destroyed in the store (and its cookie cleared where the framework does). */
+  signOut(request: Request): Promise<void>;
+  /** This request's evaluation, as the middleware made it (`{ state: 'none' }` before it ran). */
+  state(request: Request): SessionEvaluation;
+  /**
+   * Why the user's last session ended, `'idle'` or `'absolute'`, from the request on which it expired
+   * until the next sign-in; `null` otherwise. A login page uses it to say "signed out after 15 minutes of inactivity".
+   */
+  endedReason(request: Request): ExpiryReason | null;
+  /**
+   * A route guard: passes requests with an active tracked session; redirects HTML requests once (303) to
+   * `loginUrl` (with `?reason=` after an expiry); answers requests for data (`Accept: application/json`,
+   * `fetch()` from a page) with 401 and `{"state":"expired","reason":…}` or `{"state":"none"}`.
+   */
+  requireSignIn(options?: RequireSignInOptions): Handler;
+}
+
+/** What an adapter does with a request before touching the session, decided by {@link routeRequest}. */
+export type RouteDecision =
+  /** Answer at once with this (unknown path under the prefix, wrong method, forged keep-alive); the session is not touched. */
+  | { readonly respond: EndpointResponse }
+  /** Evaluate the session with this activity; then answer `endpoint`, or pass the request on when it is `null`. */
+  | { readonly endpoint: EndpointName | null; readonly activity: RequestActivity };
+
+/**
+ * Routes one request for an adapter: the endpoints under the prefix (with their method check and the
+ * keep-alive forgery guard) and, for the app's own requests, whether they count as activity.
+ *
+ * @param options - the adapter's resolved options (`prefix`, `isActivity`).
+ * @param request - the framework's request, passed to `isActivity`.
+ * @param method - the HTTP method.
+ * @param path - the path relative to where the middleware is mounted, without the query.
+ * @param header - reads a request header by lower-case name.
+ */
+export function routeRequest<Request>(
+  options: Pick<ResolvedOptions<Request>, 'prefix' | 'isActivity'>,
+  request: Request,
+  method: string,
+  path: string,
+  header: HeaderReader,
+): RouteDecision {
+  const endpoint = matchEndpoint(options.prefix, path);
+  if (endpoint === 'unknown') return { respond: unknownEndpointResponse(options.prefix) };
+  if (endpoint === null) return { endpoint, activity: options.isActivity(request) ? 'activity' : 'passive' };
+  const effective = method === 'HEAD' && endpoint === 'status' ? 'GET' : method;
+  if (effective !== ENDPOINT_METHODS[endpoint]) return { respond: methodResponse(endpoint, method) };
+  if (endpoint === 'status') return { endpoint, activity: 'passive' };
+  const check = checkKeepAliveOrigin(header);
+  return check.ok ? { endpoint, activity: 'keepalive' } : { respond: forbiddenResponse(check.message) };
+}
+
+/** The answer of an endpoint once the session was evaluated: see `statusResponse` and `keepAliveResponse`. */
+export function endpointResponse(endpoint: EndpointName, evaluation: SessionEvaluation, policy: IdlePolicy): EndpointResponse {
+  return endpoint === 'status' ? statusResponse(evaluation, policy) : keepAliveResponse(evaluation, policy);
+}
