@@ -27,6 +27,7 @@ const activeBody = (remaining: number, absolute: number | null = ABSOLUTE - 0) =
   absoluteRemainingMs: absolute,
   idleTimeoutMs: T,
   warnBeforeMs: W,
+  sessionId: expect.any(String),
 });
 
 /**
@@ -88,6 +89,16 @@ export function runAdapterContract(target: AdapterTarget): void {
         await signIn();
         clock.at(15_000);
         expect((await browser.status(prefix)).body).toEqual(activeBody(T - 15_000, ABSOLUTE - 15_000));
+      });
+
+      it('names the tracked session with a non-secret id: stable while it lives, new at each sign-in, never the cookie', async () => {
+        await signIn();
+        const first = ((await browser.status(prefix)).body as { sessionId: string }).sessionId;
+        clock.at(TOUCH);
+        expect(((await browser.keepAlive(prefix)).body as { sessionId: string }).sessionId).toBe(first);
+        for (const value of browser.cookies.values()) expect(decodeURIComponent(value)).not.toContain(first);
+        await signIn();
+        expect(((await browser.status(prefix)).body as { sessionId: string }).sessionId).not.toBe(first);
       });
 
       it('never counts as activity: polling status does not extend the session', async () => {

@@ -1,5 +1,5 @@
 import type { IdlePolicy } from './policy.js';
-import { isTracked, readEndedReason, type ExpiryReason } from './record.js';
+import { isTracked, readEndedReason, recordId, type ExpiryReason } from './record.js';
 
 /** A tracked session that is still alive at the evaluation time. All durations in milliseconds. */
 export interface ActiveSession {
@@ -12,6 +12,8 @@ export interface ActiveSession {
   readonly absoluteRemainingMs: number | null;
   /** Epoch milliseconds of the recorded last activity. */
   readonly lastActivity: number;
+  /** The record's random, non-secret identifier (see `SessionRecord.id`), or `null` for a record without one. */
+  readonly sessionId: string | null;
 }
 
 /** A tracked session whose deadline has passed (or whose record is not valid: fail closed). */
@@ -69,5 +71,5 @@ export function evaluateRecord(record: unknown, policy: IdlePolicy, now: number)
   }
   if (idleRemainingMs <= 0) return { state: 'expired', reason: 'idle', invalid: false };
   const remainingMs = absoluteRemainingMs === null ? idleRemainingMs : Math.min(idleRemainingMs, absoluteRemainingMs);
-  return { state: 'active', remainingMs, idleRemainingMs, absoluteRemainingMs, lastActivity };
+  return { state: 'active', remainingMs, idleRemainingMs, absoluteRemainingMs, lastActivity, sessionId: recordId(record) };
 }

@@ -19,6 +19,11 @@ export interface ActiveStatusBody {
   idleTimeoutMs: number;
   /** How long before the deadline the warning shows. */
   warnBeforeMs: number;
+  /**
+   * A random, non-secret identifier of the tracked session (never the cookie value), or `null`. Browser
+   * tabs use it to tell whether a message from another tab is about the same session.
+   */
+  sessionId: string | null;
 }
 
 /** Body for a session that ended through a timeout: `{"state":"expired","reason":"idle"|"absolute"}`. */
@@ -56,6 +61,7 @@ export function toStatusBody(evaluation: SessionEvaluation, policy: IdlePolicy):
         absoluteRemainingMs: evaluation.absoluteRemainingMs,
         idleTimeoutMs: policy.idleTimeout,
         warnBeforeMs: policy.warnBefore,
+        sessionId: evaluation.sessionId,
       };
     case 'expired':
       return { state: 'expired', reason: evaluation.reason };
@@ -93,7 +99,9 @@ export function parseStatusBody(value: unknown): StatusBody | null {
       }
       if (absoluteRemainingMs !== null && !isDuration(absoluteRemainingMs)) return null;
       if (idleTimeoutMs <= 0 || warnBeforeMs >= idleTimeoutMs || remainingMs > idleRemainingMs) return null;
-      return { state: 'active', remainingMs, idleRemainingMs, absoluteRemainingMs, idleTimeoutMs, warnBeforeMs };
+      const sessionId = body.sessionId ?? null;
+      if (sessionId !== null && (typeof sessionId !== 'string' || sessionId.length === 0 || sessionId.length > 100)) return null;
+      return { state: 'active', remainingMs, idleRemainingMs, absoluteRemainingMs, idleTimeoutMs, warnBeforeMs, sessionId };
     }
     default:
       return null;

@@ -15,7 +15,9 @@ describe('evaluateRecord', () => {
       idleRemainingMs: 40_000,
       absoluteRemainingMs: 270_000,
       lastActivity: t0 + 10_000,
+      sessionId: null,
     });
+    expect(evaluateRecord({ ...record, id: 'r' }, policy, t0 + 30_000)).toMatchObject({ sessionId: 'r' });
     expect(evaluateRecord(record, noAbsolute, t0 + 30_000)).toMatchObject({ remainingMs: 40_000, absoluteRemainingMs: null });
   });
 

@@ -15,7 +15,7 @@ import {
 } from '../src/index.js';
 
 const policy = createPolicy({ idleTimeout: 60_000, warnBefore: 20_000 });
-const active = { state: 'active', remainingMs: 5, idleRemainingMs: 5, absoluteRemainingMs: null, lastActivity: 1 } as const;
+const active = { state: 'active', remainingMs: 5, idleRemainingMs: 5, absoluteRemainingMs: null, lastActivity: 1, sessionId: 'abc' } as const;
 
 describe('wire format', () => {
   it('builds the active, expired and none bodies', () => {
@@ -26,6 +26,7 @@ describe('wire format', () => {
       absoluteRemainingMs: null,
       idleTimeoutMs: 60_000,
       warnBeforeMs: 20_000,
+      sessionId: 'abc',
     });
     expect(toStatusBody({ state: 'expired', reason: 'absolute', invalid: false }, policy)).toEqual({ state: 'expired', reason: 'absolute' });
     expect(toStatusBody({ state: 'none' }, policy)).toEqual({ state: 'none' });
@@ -36,6 +37,8 @@ describe('wire format', () => {
     expect(parseStatusBody({ ...body, extra: 'x' })).toEqual(body);
     expect(parseStatusBody({ state: 'expired', reason: 'idle', cookie: 'x' })).toEqual({ state: 'expired', reason: 'idle' });
     expect(parseStatusBody({ state: 'none' })).toEqual({ state: 'none' });
+    const { sessionId: _omitted, ...older } = body as { sessionId: string };
+    expect(parseStatusBody(older)).toEqual({ ...body, sessionId: null });
   });
 
   it.each([
@@ -50,6 +53,7 @@ describe('wire format', () => {
     ['an infinite duration', { state: 'active', remainingMs: 1, idleRemainingMs: Infinity, absoluteRemainingMs: null, idleTimeoutMs: 2, warnBeforeMs: 1 }],
     ['warnBefore not under the idle timeout', { state: 'active', remainingMs: 1, idleRemainingMs: 1, absoluteRemainingMs: null, idleTimeoutMs: 2, warnBeforeMs: 2 }],
     ['remaining above the idle remaining', { state: 'active', remainingMs: 3, idleRemainingMs: 1, absoluteRemainingMs: null, idleTimeoutMs: 2, warnBeforeMs: 1 }],
+    ['a non-string session id', { state: 'active', remainingMs: 1, idleRemainingMs: 1, absoluteRemainingMs: null, idleTimeoutMs: 2, warnBeforeMs: 1, sessionId: 7 }],
     ['a bad absolute remaining', { state: 'active', remainingMs: 1, idleRemainingMs: 1, absoluteRemainingMs: 'soon', idleTimeoutMs: 2, warnBeforeMs: 1 }],
   ])('rejects %s', (_name, value) => {
     expect(parseStatusBody(value)).toBeNull();
