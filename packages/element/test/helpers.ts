@@ -33,6 +33,8 @@ export class FakeServer {
   readonly calls: Call[] = [];
   readonly script: { status: Reply[]; keepalive: Reply[] } = { status: [], keepalive: [] };
   #original: typeof window.fetch | null = null;
+  /** The non-secret id of the tracked session, as the adapters send it. */
+  sessionId = 'session-1';
 
   body(): StatusBody {
     if (this.signedOut) return { state: 'none' };
@@ -50,6 +52,7 @@ export class FakeServer {
       absoluteRemainingMs,
       idleTimeoutMs: this.idleTimeoutMs,
       warnBeforeMs: this.warnBeforeMs,
+      sessionId: this.sessionId,
     };
   }
 
