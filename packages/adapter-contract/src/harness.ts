@@ -32,7 +32,7 @@ export interface RunningApp {
  *
  * | route | does |
  * | --- | --- |
- * | `POST sign-in` | the adapter's sign-in, then stores a user; answers 200 `{"ok":true}` |
+ * | `POST sign-in` | the adapter's sign-in, then stores `user: 'demo'` and `profile: { visits: 0 }`; answers 200 `{"ok":true}` |
  * | `POST sign-out` | the adapter's sign-out; 200 `{"ok":true}` |
  * | `GET page` | an ordinary request; 200 `{"endedReason": "idle" \| "absolute" \| null}` |
  * | `GET background` | the app's own polling, excluded from activity by `isActivity`; 200 `{"ok":true}` |
@@ -40,7 +40,7 @@ export interface RunningApp {
  * | `GET protected` | behind the adapter's protected-route guard with `loginUrl: '/login'`; 200 `{"ok":true}` |
  * | `GET login` | the login page: 200 `{"endedReason": …}`, never guarded |
  * | `GET writes` | 200 `{"writes": n}`: how many times a session was saved so far (store writes, or session cookies set when cookie-only) |
- * | `GET slow?id=X` | an ordinary request that, once the adapter has run, waits until `POST release?id=X`, then answers 200 `{"ok":true}` (a slow request) |
+ * | `GET slow?id=X` | an ordinary request that, once the adapter has run, waits until `POST release?id=X`, then (with `&mutate=1`) adds 1 to `session.profile.visits` in place, and answers 200 `{"ok":true}` (a slow request) |
  * | `GET waiting?id=X` | 200 `{"waiting": true}` while `slow?id=X` is waiting, else `{"waiting": false}` |
  * | `POST release?id=X` | lets `slow?id=X` finish; 200 `{"ok":true}` |
  *

@@ -321,8 +321,8 @@ export function runAdapterContract(target: AdapterTarget): void {
 
     describe('requests in flight', () => {
       /** Starts `GET slow?id=…` and resolves once the adapter has run for it and it is waiting. */
-      async function startSlow(id: string, client = browser): Promise<{ finish: () => Promise<number> }> {
-        const pending = client.request('GET', `slow?id=${id}`);
+      async function startSlow(id: string, client = browser, query = ''): Promise<{ finish: () => Promise<number> }> {
+        const pending = client.request('GET', `slow?id=${id}${query}`);
         for (let tries = 0; tries < 200; tries++) {
           const response = await client.request('GET', `waiting?id=${id}`, { headers: { cookie: '' } });
           if (((await response.json()) as { waiting: boolean }).waiting) break;
@@ -362,6 +362,17 @@ export function runAdapterContract(target: AdapterTarget): void {
         expect((await browser.request('POST', 'sign-out')).status).toBe(200);
         expect(await slow.finish()).toBe(200);
         expect(await (await replay(stolen)).json()).toEqual({ state: 'none' });
+      });
+
+      it('a request still running at sign-out that changed nested session data in place writes nothing back', async () => {
+        const writes = async () => ((await (await replay('', 'GET', 'writes')).json()) as { writes: number }).writes;
+        await signIn();
+        clock.at(15_000);
+        const slow = await startSlow('nested', browser, '&mutate=1');
+        expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+        const before = await writes();
+        expect(await slow.finish()).toBe(200);
+        expect(await writes()).toBe(before);
       });
 
       it('a request still running at expiry does not put the session back, and the reason stays', async () => {

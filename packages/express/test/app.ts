@@ -24,7 +24,7 @@ export async function startExpressApp(options: HarnessOptions, express: ExpressM
   app.use(idle);
   app.post('/sign-in', async (req, res) => {
     await idle.signIn(req);
-    (req.session as unknown as Record<string, unknown>).user = 'demo';
+    Object.assign(req.session, { user: 'demo', profile: { visits: 0 } });
     res.json({ ok: true });
   });
   app.post('/sign-out', async (req, res) => {
@@ -53,6 +53,8 @@ export async function startExpressApp(options: HarnessOptions, express: ExpressM
   const slow = new SlowRequests();
   app.get('/slow', async (req, res) => {
     await slow.wait(String(req.query.id));
+    const profile = (req.session as unknown as { profile?: { visits: number } }).profile;
+    if (req.query.mutate && profile) profile.visits += 1;
     res.json({ ok: true });
   });
   app.get('/waiting', (req, res) => {

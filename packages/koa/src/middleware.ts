@@ -61,15 +61,15 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   let warnedPersistentCookie = false;
 
   /** Before koa-session writes a changed session back: never resurrect it, never move activity backwards. */
-  async function settle(ctx: Context, session: KoaSession, loaded: Record<string, unknown>): Promise<void> {
-    if (JSON.stringify(session.toJSON()) === JSON.stringify(loaded)) return;
+  async function settle(ctx: Context, session: KoaSession, loaded: string): Promise<void> {
+    if (JSON.stringify(session.toJSON()) === loaded) return; // unchanged: koa-session writes nothing
     const stored = await readStored(ctx, session.externalKey);
     const decision = settleBeforeSave(session[SESSION_KEY], {
       stored: stored && { exists: stored.exists, record: stored.data?.[SESSION_KEY] },
       ledger,
       now: policy.clock.now(),
     });
-    if (!decision.save) restoreSession(session, loaded);
+    if (!decision.save) restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
     else if (decision.record !== session[SESSION_KEY]) session[SESSION_KEY] = decision.record;
   }
 
@@ -81,7 +81,8 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     const browserSession = sessionOptions(ctx).maxAge === 'session';
     const session = sessionOf(ctx);
     const record = session?.[SESSION_KEY];
-    const loaded = session && record !== undefined ? session.toJSON() : null;
+    // A deep snapshot (as JSON): an in-place change to nested data must count as a change.
+    const loaded = session && record !== undefined ? JSON.stringify(session.toJSON()) : null;
     const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
     if (plan.discard) {
       await replaceSession(ctx, {});

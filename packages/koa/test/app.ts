@@ -33,7 +33,7 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
   const routes: Record<string, (ctx: Context, next: Next) => Promise<void> | void> = {
     'POST /sign-in': async (ctx) => {
       await idle.signIn(ctx);
-      (ctx.session as unknown as Session).user = 'demo';
+      Object.assign(ctx.session as unknown as Session, { user: 'demo', profile: { visits: 0 } });
       ctx.body = { ok: true };
     },
     'POST /sign-out': async (ctx) => {
@@ -63,6 +63,8 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
       }),
     'GET /slow': async (ctx) => {
       await slow.wait(String(ctx.query.id));
+      const profile = (ctx.session as unknown as { profile?: { visits: number } } | null)?.profile;
+      if (ctx.query.mutate && profile) profile.visits += 1;
       ctx.body = { ok: true };
     },
     'GET /waiting': (ctx) => {
