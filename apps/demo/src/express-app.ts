@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import session from 'express-session';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
-import { errorPage, homePage, loginPage, ROUTES } from './pages.js';
+import { errorPage, homePage, knownLook, loginPage, ROUTES } from './pages.js';
 import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
 function demoSession(req: Request): DemoSession {
@@ -62,7 +62,7 @@ export function createExpressApp(config: DemoConfig): { handler: RequestListener
   const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
   app.get(ROUTES.home, signedIn, (req, res) => {
     const { user = '', notes } = demoSession(req);
-    res.type('html').send(homePage({ username: user, savedNotes: notes ?? null, timeouts }));
+    res.type('html').send(homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(req.query.look) }));
   });
   app.post(ROUTES.notes, signedIn, express.urlencoded({ extended: false, limit: '256kb' }), (req, res) => {
     const notes = (req.body as Record<string, unknown> | undefined)?.notes;

@@ -8,7 +8,7 @@ import Koa, { type Context } from 'koa';
 import session from 'koa-session';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
-import { errorPage, homePage, loginPage, ROUTES } from './pages.js';
+import { errorPage, homePage, knownLook, loginPage, ROUTES } from './pages.js';
 import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
 function demoSession(ctx: Context): DemoSession {
@@ -89,7 +89,7 @@ export function createKoaApp(config: DemoConfig): { handler: RequestListener; po
   router.get(ROUTES.home, signedIn, (ctx) => {
     const { user = '', notes } = demoSession(ctx);
     ctx.type = 'html';
-    ctx.body = homePage({ username: user, savedNotes: notes ?? null, timeouts });
+    ctx.body = homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(ctx.query.look) });
   });
   router.post(ROUTES.notes, signedIn, form('256kb'), (ctx) => {
     const notes = (ctx.request.body as Record<string, unknown> | undefined)?.notes;

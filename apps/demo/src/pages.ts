@@ -71,8 +71,20 @@ ${options.error ? html`<p class="error" role="alert" id="login-error">${options.
   );
 }
 
+/**
+ * How the warning looks on the home page: `default`, or `themed`, the element restyled through its CSS
+ * custom properties and parts and translated into German (`lang="de"`), to show both in one app.
+ */
+export type Look = 'default' | 'themed';
+
+/** The `?look=` query value, accepted only if known. */
+export function knownLook(value: unknown): Look {
+  return value === 'themed' ? 'themed' : 'default';
+}
+
 /** GET /: the signed-in page with the warning element and a long form to type into. */
-export function homePage(options: { username: string; savedNotes: string | null; timeouts: PageTimeouts }): string {
+export function homePage(options: { username: string; savedNotes: string | null; timeouts: PageTimeouts; look?: Look }): string {
+  const themed = options.look === 'themed';
   return layout(
     'Your notes',
     html`<header class="bar">
@@ -88,7 +100,8 @@ ${options.savedNotes !== null ? html`<p class="notice" role="status" id="saved">
   <textarea id="notes" name="notes" rows="18">${options.savedNotes ?? ''}</textarea>
   <button type="submit">Save notes</button>
 </form>
-<idle-session-warning endpoint="${ROUTES.idleSession}" login-url="${ROUTES.login}" logout-url="${ROUTES.logout}"></idle-session-warning>
+<p class="hint">Warning style: ${themed ? html`<a href="${ROUTES.home}">default</a> · <strong>themed, in German</strong>` : html`<strong>default</strong> · <a href="${ROUTES.home}?look=themed">themed, in German</a>`}</p>
+<idle-session-warning endpoint="${ROUTES.idleSession}" login-url="${ROUTES.login}" logout-url="${ROUTES.logout}"${themed ? html` lang="de" class="themed"` : ''}></idle-session-warning>
 <script type="module" src="${ROUTES.element}"></script>`,
   );
 }
