@@ -11,12 +11,24 @@ export const DOCUMENT_ACTIVITY_EVENTS: readonly string[] = Object.freeze(['scrol
  * In `hostConnected` it adds passive listeners for {@link WINDOW_ACTIVITY_EVENTS} on `window` and
  * {@link DOCUMENT_ACTIVITY_EVENTS} (capture) plus `visibilitychange` on `document`; in
  * `hostDisconnected` it removes them. Each activity event costs O(1): it calls `onActivity`, which
- * must only record a timestamp or flag (no timers per event).
+ * must only record a timestamp or flag (no timers per event). A `pointermove` whose screen
+ * coordinates equal the previous one's is not activity.
  */
 export class ActivityController implements ReactiveController {
   readonly #onActivity: () => void;
   readonly #onVisible: () => void;
-  readonly #activity = (): void => this.#onActivity();
+  #lastX: number | undefined = Number.NaN;
+  #lastY: number | undefined = Number.NaN;
+  readonly #activity = (event: Event): void => {
+    if (event.type === 'pointermove') {
+      // A pointermove to the same place (sent by some browsers on layout changes or scrolling) is not the user.
+      const { screenX, screenY } = event as PointerEvent;
+      if (screenX === this.#lastX && screenY === this.#lastY) return;
+      this.#lastX = screenX;
+      this.#lastY = screenY;
+    }
+    this.#onActivity();
+  };
   readonly #visibility = (): void => {
     if (document.visibilityState === 'visible') this.#onVisible();
   };

@@ -5,6 +5,7 @@ import { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionWarningSh
 import { formatCountdown, formatDuration } from './format.js';
 import { requestStatus } from './status-client.js';
 import { styles } from './styles.js';
+import { TabSync, type TabMessage } from './tab-sync.js';
 
 /** The tag name that `@idle-session/element/define` registers: `idle-session-warning`. */
 export const TAG_NAME = 'idle-session-warning';
@@ -26,10 +27,31 @@ export const BACKOFF_MS: readonly number[] = Object.freeze([1_000, 2_000, 5_000,
 /** The live-region message gives a final cue when this many milliseconds are left (WCAG 2.2 SC 2.2.1 asks for at least 20 s). */
 export const FINAL_CUE_MS = 20_000;
 
-const MAX_TIMEOUT = 2_147_483_647;
+/** The longest delay `setTimeout` honours (2^31 − 1 ms); longer waits are chained. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
 const WARN_SLACK_MS = 500;
 const MIN_RECHECK_MS = 1_000;
 const VISIBLE_RESYNC_MS = 5_000;
+/** Activity less than this after the last activity the server knows of is not worth a keep-alive. */
+const MIN_GAIN_MS = 1_000;
+/** Closer than this to the warning, the element wakes every {@link wakeIntervalMs} to notice a sleep at once. */
+const NEAR_MS = 10 * 60_000;
+/** Further from the warning than {@link NEAR_MS}, it wakes at least this often. */
+const FAR_WAKE_MS = 60 * 60_000;
+/** A change of `Date.now() − performance.now()` larger than this means the wall clock jumped (sleep, or the clock was set). */
+const CLOCK_JUMP_MS = 2_000;
+/** Random spread of a deferred keep-alive, so two tabs with pending activity do not send at the same instant. */
+const FLUSH_JITTER_MS = 250;
+
+/**
+ * How often the element compares the wall clock with its deadlines in the last 10 minutes before
+ * the warning: a tenth of the warning lead, between 1 and 10 s. A computer that slept through the
+ * warning time is noticed that long after it wakes (its timers stood still while it slept), so
+ * the user keeps at least nine tenths of the warning.
+ */
+export function wakeIntervalMs(body: Pick<ActiveStatusBody, 'warnBeforeMs'>): number {
+  return Math.max(1_000, Math.min(10_000, Math.floor(body.warnBeforeMs / 10)));
+}
 
 /**
  * The least time between two activity keep-alives, in milliseconds:
@@ -52,6 +74,41 @@ function deepActiveElement(): HTMLElement | null {
 
 type Source = 'auto' | 'user';
 
+/** Where focus was before the dialog opened: the element and, for a text field, its selection. */
+interface FocusMemory {
+  readonly element: HTMLElement;
+  readonly selection: readonly [number, number, 'forward' | 'backward' | 'none'] | null;
+}
+
+function rememberFocus(): FocusMemory | null {
+  const element = deepActiveElement();
+  if (!element) return null;
+  let selection: FocusMemory['selection'] = null;
+  if (element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement) {
+    try {
+      if (element.selectionStart !== null && element.selectionEnd !== null) {
+        selection = [element.selectionStart, element.selectionEnd, element.selectionDirection ?? 'none'];
+      }
+    } catch {
+      // Input types without a selection (number, email…).
+    }
+  }
+  return { element, selection };
+}
+
+function restoreFocus(memory: FocusMemory | null): void {
+  if (!memory?.element.isConnected) return;
+  const { element, selection } = memory;
+  element.focus({ preventScroll: true });
+  if (selection && (element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement)) {
+    try {
+      element.setSelectionRange(selection[0], selection[1], selection[2]);
+    } catch {
+      // The field changed type meanwhile.
+    }
+  }
+}
+
 /**
  * `<idle-session-warning>`: warns before a server-side idle timeout ends the session, lets the user
  * extend it with one action, and says why the session ended (WCAG 2.2 SC 2.2.1 Timing Adjustable;
@@ -68,7 +125,13 @@ type Source = 'auto' | 'user';
  * Behaviour: while the user is active (pointer, keys, wheel, touch, scroll, input) it sends at most one
  * `POST {endpoint}/keepalive` per {@link keepAliveIntervalMs}, none without activity. Before warning and
  * before declaring expiry it asks the status endpoint again. The warning is a modal `<dialog>` with
- * `role="alertdialog"`; Escape does not close it; activity while it is open does not extend.
+ * `role="alertdialog"`; Escape does not close it; Tab stays inside; focus returns to the same field and
+ * selection; activity while it is open does not extend.
+ *
+ * Tabs: every element of one origin and `endpoint` talks to the others over a `BroadcastChannel` (or
+ * `storage` events), see {@link TabSync}: one keep-alive stream for all tabs, a confirmed extension
+ * closes the warning everywhere, and an ending in one tab ends the others. Messages are validated,
+ * name the session by its `sessionId`, and can only move a deadline later; each tab keeps its own timers.
  *
  * Events (all bubble and are composed): `idle-session-warning-shown` ({@link IdleSessionWarningShownEvent},
  * `detail.remainingMs`), `idle-session-extended` ({@link IdleSessionExtendedEvent}, `detail.remainingMs`),
@@ -122,14 +185,23 @@ export class IdleSessionWarning extends LitElement {
   #failures = 0;
   #lastResponseAt = 0;
   #lastDeadlineCheck = -Infinity;
-  #dirty = false;
+  /** `Date.now()` of the last activity event in this tab. */
+  #lastActivityAt = -Infinity;
+  /** When, by this tab's clock, the server last recorded activity (from the last status body). */
+  #reportedAt = -Infinity;
+  /** When a message from another tab last moved the deadline. */
+  #tabAppliedAt = -Infinity;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #sync: TabSync | null = null;
+  /** `Date.now() − performance.now()` when last looked at; it changes when the wall clock jumps. */
+  #clockOffset = Number.NaN;
   #nextKeepAliveAt = 0;
   #busy = false;
   #dismissedAbsolute = false;
   #note = '';
   #liveKey = '';
   #liveText = '';
-  #returnFocus: HTMLElement | null = null;
+  #returnFocus: FocusMemory | null = null;
   #renderedState: IdleSessionState = 'none';
 
   constructor() {
@@ -160,6 +232,7 @@ export class IdleSessionWarning extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#abort = new AbortController();
+    this.#sync = new TabSync(`idle-session ${this.endpoint}`, this.#onTabMessage);
     this.#reflect();
     void this.#send('status', 'auto');
   }
@@ -168,10 +241,13 @@ export class IdleSessionWarning extends LitElement {
     super.disconnectedCallback();
     this.#abort?.abort();
     this.#abort = null;
+    this.#sync?.close();
+    this.#sync = null;
     this.#inflight = 0;
     clearTimeout(this.#timer);
     clearTimeout(this.#retryTimer);
-    this.#timer = this.#retryTimer = undefined;
+    clearTimeout(this.#flushTimer);
+    this.#timer = this.#retryTimer = this.#flushTimer = undefined;
   }
 
   // ---- networking -------------------------------------------------------------------------------
@@ -181,7 +257,12 @@ export class IdleSessionWarning extends LitElement {
     if (!signal) return;
     const seq = ++this.#seq;
     const sentAt = Date.now();
-    if (name === 'keepalive') this.#dirty = false;
+    if (name === 'keepalive') {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+      const sessionId = this.#session?.sessionId;
+      if (sessionId) this.#sync?.post({ type: 'sending', sessionId });
+    }
     if (source === 'user') {
       this.#busy = true;
       this.#note = '';
@@ -197,7 +278,6 @@ export class IdleSessionWarning extends LitElement {
     }
     if (seq < this.#appliedSeq) return;
     if (!result.ok) {
-      if (name === 'keepalive' && source === 'auto') this.#dirty = true;
       this.#onFailure(source);
       return;
     }
@@ -205,8 +285,22 @@ export class IdleSessionWarning extends LitElement {
     this.#failures = 0;
     this.#lastResponseAt = result.receivedAt;
     clearTimeout(this.#retryTimer);
-    if (name === 'keepalive') this.#nextKeepAliveAt = sentAt + this.#interval;
-    this.#apply(result.body, result.receivedAt, name === 'keepalive', source);
+    if (name === 'keepalive') this.#nextKeepAliveAt = Math.max(this.#nextKeepAliveAt, sentAt + this.#interval);
+    const body = result.body;
+    if (
+      body.state === 'active' &&
+      sentAt < this.#tabAppliedAt &&
+      body.sessionId === this.#session?.sessionId &&
+      result.receivedAt + body.remainingMs < this.#deadline
+    ) {
+      // Overtaken by a later deadline another tab reported while this request was on its way.
+      if (this.#state === 'active') this.#schedule(this.#warnAt);
+      return;
+    }
+    this.#apply(body, result.receivedAt, name === 'keepalive', source);
+    if (body.state === 'active' && body.sessionId && this.#state !== 'none') {
+      this.#sync?.post({ type: 'status', sessionId: body.sessionId, receivedAt: result.receivedAt, body });
+    }
   }
 
   #onFailure(source: Source): void {
@@ -223,6 +317,7 @@ export class IdleSessionWarning extends LitElement {
         break;
       case 'active':
         this.#nextKeepAliveAt = now + delay;
+        this.#scheduleFlush();
         if (now >= this.#warnAt) {
           // Cannot confirm: warn on the last known deadline, so the user can still act.
           this.#showWarning();
@@ -269,7 +364,10 @@ export class IdleSessionWarning extends LitElement {
     this.#hadSession = true;
     this.#deadline = receivedAt + body.remainingMs;
     this.#interval = keepAliveIntervalMs(body);
-    if (first) this.#nextKeepAliveAt = receivedAt + this.#interval;
+    this.#reportedAt = receivedAt + body.idleRemainingMs - body.idleTimeoutMs;
+    this.#clockOffset = Date.now() - performance.now();
+    // The page load itself is activity the server saw; the first keep-alive may follow any later activity.
+    if (first) this.#nextKeepAliveAt = receivedAt;
     const absolute = isAbsoluteBound(body);
     this.#warnAt = absolute && this.#dismissedAbsolute ? this.#deadline : this.#deadline - body.warnBeforeMs;
     const now = Date.now();
@@ -278,6 +376,7 @@ export class IdleSessionWarning extends LitElement {
       const extended = fromKeepAlive || (previous !== 'none' && this.#deadline > previousDeadline + MIN_RECHECK_MS);
       if (extended && !first) this.dispatchEvent(new IdleSessionExtendedEvent(body.remainingMs));
       this.#schedule(this.#warnAt);
+      this.#scheduleFlush();
     } else {
       if (absolute && fromKeepAlive && source === 'user') {
         this.#note = 'Your session has reached its maximum length and cannot be extended.';
@@ -286,12 +385,20 @@ export class IdleSessionWarning extends LitElement {
     }
   }
 
-  #end(reason: ExpiryReason | null): void {
+  /**
+   * @param reason - as in `idle-session-expired`.
+   * @param tell - tell the other tabs (not when the news came from one).
+   */
+  #end(reason: ExpiryReason | null, tell = true): void {
     if (this.#state === 'none' && !this.#hadSession) return;
     clearTimeout(this.#timer);
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     const next: IdleSessionState = reason ? 'expired' : 'signed-out';
     if (this.#state === next && this.#reason === reason) return;
+    const sessionId = this.#session?.sessionId;
+    if (tell && sessionId) this.#sync?.post({ type: 'ended', sessionId, reason });
     this.#reason = reason;
     this.#setState(next);
     this.dispatchEvent(new IdleSessionExpiredEvent(reason));
@@ -309,11 +416,52 @@ export class IdleSessionWarning extends LitElement {
 
   // ---- timing -----------------------------------------------------------------------------------
 
+  /**
+   * Wakes {@link IdleSessionWarning.#tick} at `at` or earlier: never a delay above 2^31 − 1 ms, at
+   * least hourly, and every {@link wakeIntervalMs} in the last {@link NEAR_MS}, so that after a sleep
+   * (timers stand still, the wall clock jumps) the deadline is compared with the clock soon.
+   */
   #schedule(at: number): void {
     clearTimeout(this.#timer);
-    const delay = Math.min(Math.max(0, at - Date.now()), MAX_TIMEOUT);
+    const left = Math.max(0, at - Date.now());
+    const wake = this.#session ? wakeIntervalMs(this.#session) : MIN_RECHECK_MS;
+    const delay = Math.min(left, left > NEAR_MS ? FAR_WAKE_MS : wake, MAX_TIMEOUT_MS);
     this.#timer = setTimeout(this.#tick, delay);
   }
+
+  /** Whether the wall clock moved differently from the monotonic clock since the last look. */
+  #clockJumped(now: number): boolean {
+    const offset = now - performance.now();
+    const previous = this.#clockOffset;
+    this.#clockOffset = offset;
+    return Math.abs(offset - previous) > CLOCK_JUMP_MS;
+  }
+
+  /** Whether this tab has activity the server has not heard of, recent enough to report now. */
+  #hasFreshActivity(now: number): boolean {
+    return this.#lastActivityAt > this.#reportedAt + MIN_GAIN_MS && now - this.#lastActivityAt <= this.#interval + MIN_GAIN_MS;
+  }
+
+  /** Defers pending activity to the end of the keep-alive interval (one timer, not one per event). */
+  #scheduleFlush(): void {
+    if (this.#flushTimer !== undefined || this.#state !== 'active') return;
+    if (!(this.#lastActivityAt > this.#reportedAt + MIN_GAIN_MS)) return;
+    const delay = Math.max(0, this.#nextKeepAliveAt - Date.now()) + Math.random() * FLUSH_JITTER_MS;
+    this.#flushTimer = setTimeout(this.#flush, Math.min(delay, MAX_TIMEOUT_MS));
+  }
+
+  #flush = (): void => {
+    this.#flushTimer = undefined;
+    if (!this.isConnected || this.#state !== 'active') return;
+    const now = Date.now();
+    if (now >= this.#warnAt) {
+      this.#tick();
+    } else if (now < this.#nextKeepAliveAt) {
+      this.#scheduleFlush();
+    } else if (this.#inflight === 0 && this.#hasFreshActivity(now)) {
+      void this.#send('keepalive', 'auto');
+    }
+  };
 
   /** Every timer wake-up: compare the clock to the deadlines (robust to throttling and sleep). */
   #tick = (): void => {
@@ -321,12 +469,18 @@ export class IdleSessionWarning extends LitElement {
     this.#timer = undefined;
     if (!this.isConnected) return;
     const now = Date.now();
+    if (this.#clockJumped(now) && this.#inflight === 0 && (this.#state === 'active' || this.#state === 'warning')) {
+      // The wall clock jumped (the computer slept, or its clock was set): deadlines measured on it
+      // are wrong by the jump, so ask the server for fresh durations (the countdown goes on meanwhile).
+      void this.#send('status', 'auto');
+    }
     if (this.#state === 'active') {
       if (now < this.#warnAt) {
         this.#schedule(this.#warnAt);
       } else if (this.#inflight === 0) {
-        // Unsent activity: report it instead of warning; otherwise re-check (another tab may have extended).
-        void this.#send(this.#dirty ? 'keepalive' : 'status', 'auto');
+        // Unsent recent activity: report it instead of warning; otherwise re-check (another tab may
+        // have extended). Never a keep-alive for stale activity or once the deadline has passed.
+        void this.#send(now < this.#deadline && this.#hasFreshActivity(now) ? 'keepalive' : 'status', 'auto');
       }
     } else if (this.#state === 'warning') {
       this.#updateLive(now);
@@ -357,8 +511,47 @@ export class IdleSessionWarning extends LitElement {
 
   #onActivity = (): void => {
     if (this.#state !== 'active') return;
-    this.#dirty = true;
-    if (this.#inflight === 0 && Date.now() >= this.#nextKeepAliveAt) void this.#send('keepalive', 'auto');
+    const now = Date.now();
+    if (now >= this.#warnAt) {
+      // The warning time passed unnoticed (the computer slept): check, never extend.
+      if (this.#inflight === 0) this.#tick();
+      return;
+    }
+    this.#lastActivityAt = now;
+    if (this.#inflight > 0 || this.#lastActivityAt <= this.#reportedAt + MIN_GAIN_MS) return;
+    if (now >= this.#nextKeepAliveAt) void this.#send('keepalive', 'auto');
+    else this.#scheduleFlush();
+  };
+
+  #onTabMessage = (message: TabMessage): void => {
+    const session = this.#session;
+    if (!session?.sessionId || message.sessionId !== session.sessionId) return;
+    if (this.#state !== 'active' && this.#state !== 'warning' && this.#state !== 'unreachable') return;
+    const now = Date.now();
+    switch (message.type) {
+      case 'sending':
+        // Another tab reports activity now: hold back this tab's keep-alive for one interval.
+        this.#nextKeepAliveAt = Math.max(this.#nextKeepAliveAt, now + this.#interval);
+        if (this.#flushTimer !== undefined) {
+          clearTimeout(this.#flushTimer);
+          this.#flushTimer = undefined;
+          this.#scheduleFlush();
+        }
+        break;
+      case 'status': {
+        // Aged by the time it waited (a frozen tab's queue), never dated in the future.
+        const at = Math.min(message.receivedAt, now);
+        // Only ever a later deadline: a stale or hostile message cannot bring a warning or expiry forward.
+        if (at + message.body.remainingMs <= this.#deadline + MIN_RECHECK_MS) return;
+        this.#tabAppliedAt = now;
+        this.#lastResponseAt = now;
+        this.#apply(message.body, at, false, 'auto');
+        break;
+      }
+      case 'ended':
+        this.#end(message.reason, false);
+        break;
+    }
   };
 
   #onVisible = (): void => {
@@ -393,7 +586,7 @@ export class IdleSessionWarning extends LitElement {
     this.#renderedState = state;
     if (this.#isModal(state)) {
       if (!dialog.open) {
-        this.#returnFocus ??= deepActiveElement();
+        this.#returnFocus ??= rememberFocus();
         dialog.showModal();
       } else if (changed) {
         // A new phase: re-open so assistive technology announces the new title and message.
@@ -409,7 +602,8 @@ export class IdleSessionWarning extends LitElement {
       dialog.close();
       const back = this.#returnFocus;
       this.#returnFocus = null;
-      if (back?.isConnected) back.focus();
+      // Back to exactly where the user was: the same field, with the same caret or selection.
+      restoreFocus(back);
     } else {
       this.#returnFocus = null;
     }
@@ -420,7 +614,24 @@ export class IdleSessionWarning extends LitElement {
   };
 
   #onKeydown = (event: KeyboardEvent): void => {
-    if (event.key === 'Escape') event.preventDefault();
+    if (event.key === 'Escape') {
+      event.preventDefault();
+    } else if (event.key === 'Tab') {
+      // Keep Tab and Shift+Tab inside the dialog (they would otherwise reach the browser's own UI).
+      const focusable = [...this.renderRoot.querySelectorAll<HTMLElement>('dialog button, dialog a[href]')];
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      if (!first || !last) return;
+      const active = (this.renderRoot as ShadowRoot).activeElement;
+      const index = active ? focusable.indexOf(active as HTMLElement) : -1;
+      if (event.shiftKey && index <= 0) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && (index === -1 || index === focusable.length - 1)) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
   };
 
   #onClose = (event: Event): void => {
@@ -449,6 +660,8 @@ export class IdleSessionWarning extends LitElement {
   };
 
   #onSignOut = (): void => {
+    const sessionId = this.#session?.sessionId;
+    if (sessionId) this.#sync?.post({ type: 'ended', sessionId, reason: null });
     const form = document.createElement('form');
     form.method = 'post';
     form.action = this.logoutUrl;

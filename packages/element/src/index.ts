@@ -9,9 +9,12 @@ export {
   FINAL_CUE_MS,
   IdleSessionWarning,
   keepAliveIntervalMs,
+  MAX_TIMEOUT_MS,
   TAG_NAME,
+  wakeIntervalMs,
   type IdleSessionState,
 } from './idle-session-warning.js';
+export { parseTabMessage, TAB_MESSAGE_VERSION, TabSync, type TabMessage } from './tab-sync.js';
 export {
   IdleSessionExpiredEvent,
   IdleSessionExtendedEvent,
