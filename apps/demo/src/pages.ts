@@ -101,7 +101,7 @@ ${options.savedNotes !== null ? html`<p class="notice" role="status" id="saved">
   <button type="submit">Save notes</button>
 </form>
 <p class="hint">Warning style: ${themed ? html`<a href="${ROUTES.home}">default</a> · <strong>themed, in German</strong>` : html`<strong>default</strong> · <a href="${ROUTES.home}?look=themed">themed, in German</a>`}</p>
-<idle-session-warning endpoint="${ROUTES.idleSession}" login-url="${ROUTES.login}" logout-url="${ROUTES.logout}"${themed ? html` lang="de" class="themed"` : ''}></idle-session-warning>
+<idle-session-warning endpoint="${ROUTES.idleSession}" login-url="${ROUTES.login}" logout-url="${ROUTES.logout}" keep-drafts draft-owner="${options.username}"${themed ? html` lang="de" class="themed"` : ''}></idle-session-warning>
 <script type="module" src="${ROUTES.element}"></script>`,
   );
 }

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
@@ -45,6 +47,14 @@ async function signIn(page: Page, server: DemoServer): Promise<{ setCookie: stri
   return { setCookie: await response.headerValue('set-cookie') };
 }
 
+/** The README's pictures of each state, taken here in real Chromium (Express run only). */
+const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+async function screenshot(page: Page, framework: string, name: string): Promise<void> {
+  if (framework !== 'express') return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+}
+
 const elementState = (page: Page) => page.locator('idle-session-warning').getAttribute('state');
 const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __idle: Recorded }).__idle);
 const serverStatus = async (page: Page, server: DemoServer) => (await page.request.get(`${server.url}/idle-session/status`)).json();
@@ -89,11 +99,13 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     await dialog.waitFor({ state: 'visible' });
     expect(await dialog.getByRole('button', { name: 'Stay signed in' }).isVisible()).toBe(true);
     expect(await dialog.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+    await screenshot(page, framework, 'warning');
 
     await expect.poll(() => elementState(page), { timeout: IDLE_MS }).toBe('expired');
     expect(Date.now() - signedInAt).toBeGreaterThan(IDLE_MS - 500);
     await expect.poll(() => page.getByRole('alertdialog').innerText()).toMatch(/inactivity/);
     expect(await page.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe('/login');
+    await screenshot(page, framework, 'expired');
     const events = (await recorded(page)).events.map((e) => e.type);
     expect(events).toEqual(['idle-session-warning-shown', 'idle-session-expired']);
     expect((await recorded(page)).events[1]?.detail).toMatchObject({ reason: 'idle' });
@@ -105,6 +117,29 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     await page.goto(`${server.url}/`);
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(await page.locator('#expiry-reason').innerText()).toMatch(/after 6 seconds of inactivity/);
+    await screenshot(page, framework, 'login-after-expiry');
+    await context.close();
+  });
+
+  it('3. keeps the unsent notes of a timed-out user and puts them back after signing in again', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, server);
+    await page.locator('#notes').fill('A draft the server never saw');
+    await expect.poll(() => elementState(page), { timeout: 2 * IDLE_MS }).toBe('expired');
+    await signIn(page, server);
+    await expect.poll(() => page.locator('#notes').inputValue()).toBe('A draft the server never saw');
+    await context.close();
+  });
+
+  it('4. shows the themed, German variant of the warning', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, server);
+    await page.goto(`${server.url}/?look=themed`);
+    await expect.poll(() => elementState(page), { timeout: IDLE_MS }).toBe('warning');
+    const dialog = page.getByRole('alertdialog');
+    await expect.poll(() => dialog.innerText()).toMatch(/Ihre Sitzung läuft gleich ab/);
+    expect(await dialog.getByRole('button', { name: 'Angemeldet bleiben' }).isVisible()).toBe(true);
+    await screenshot(page, framework, 'warning-themed-de');
     await context.close();
   });
 

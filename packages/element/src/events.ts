@@ -44,13 +44,15 @@ export class IdleSessionExtendedEvent extends CustomEvent<RemainingDetail> {
 
 /**
  * `idle-session-expired`: the session ended (the server said `expired`, or `none` after having
- * had a session). Bubbles, composed. `detail.reason` is `'idle'`, `'absolute'` or `null`.
+ * had a session). Bubbles, composed, cancelable. `detail.reason` is `'idle'`, `'absolute'` or `null`.
+ * With `keep-drafts`, calling `preventDefault()` tells the element that the app saves the user's
+ * unsent input itself, so the element does not keep a draft.
  */
 export class IdleSessionExpiredEvent extends CustomEvent<ExpiredDetail> {
   /** The event type, `'idle-session-expired'`. */
   static readonly eventName = 'idle-session-expired' as const;
   constructor(reason: ExpiryReason | null) {
-    super(IdleSessionExpiredEvent.eventName, { ...init, detail: { reason } });
+    super(IdleSessionExpiredEvent.eventName, { ...init, cancelable: true, detail: { reason } });
   }
 }
 

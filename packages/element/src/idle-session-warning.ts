@@ -2,7 +2,9 @@ import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ActiveStatusBody, ExpiryReason, StatusBody } from '@idle-session/core';
 import { ActivityController } from './activity-controller.js';
 import { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionWarningShownEvent } from './events.js';
+import { clearDraft, collectDraft, restoreDraft, saveDraft } from './drafts.js';
 import { formatCountdown, formatDuration } from './format.js';
+import { fill, splitAt, stringsFor, type IdleSessionStrings } from './strings.js';
 import { requestStatus } from './status-client.js';
 import { styles } from './styles.js';
 import { TabSync, type TabMessage } from './tab-sync.js';
@@ -160,7 +162,32 @@ export class IdleSessionWarning extends LitElement {
     endpoint: { type: String },
     loginUrl: { type: String, attribute: 'login-url' },
     logoutUrl: { type: String, attribute: 'logout-url' },
+    strings: { type: Object },
+    keepDrafts: { type: Boolean, attribute: 'keep-drafts' },
+    draftOwner: { type: String, attribute: 'draft-owner' },
+    describeTimeout: { type: Boolean, attribute: 'describe-timeout' },
   };
+
+  /**
+   * Replacements for any visible string (see `IdleSessionStrings`), as a property or as the `strings`
+   * attribute in JSON: `strings='{"extend":"Keep me signed in"}'`. Unknown keys and non-strings are ignored.
+   * The built-in language (English, German) follows the nearest `lang` attribute.
+   */
+  declare strings: Partial<IdleSessionStrings> | null;
+  /**
+   * Opt-in (attribute `keep-drafts`): when the session ends through a timeout, keep the user's unsent
+   * form input (never password, hidden or file fields) in `sessionStorage`, and put it back when the same
+   * user (`draft-owner`) comes back to this page signed in; cleared after restoring and on sign-out.
+   * Cancel the `idle-session-expired` event to save drafts your own way instead.
+   */
+  declare keepDrafts: boolean;
+  /** A non-secret identifier of the signed-in user (attribute `draft-owner`), so drafts never reach another user. */
+  declare draftOwner: string | null;
+  /**
+   * Attribute `describe-timeout`: state up front, next to the element, how long inactivity is allowed
+   * (WCAG 2.2 SC 2.2.6 Timeouts), in a paragraph with part `timeout-notice`.
+   */
+  declare describeTimeout: boolean;
 
   /** URL prefix of the status and keep-alive endpoints (attribute `endpoint`). Default `/idle-session`. */
   declare endpoint: string;
@@ -209,6 +236,10 @@ export class IdleSessionWarning extends LitElement {
     this.endpoint = '/idle-session';
     this.loginUrl = '/login';
     this.logoutUrl = '/logout';
+    this.strings = null;
+    this.keepDrafts = false;
+    this.draftOwner = null;
+    this.describeTimeout = false;
     new ActivityController(this, this.#onActivity, this.#onVisible);
   }
 
@@ -308,7 +339,7 @@ export class IdleSessionWarning extends LitElement {
     this.#failures++;
     const now = Date.now();
     if (source === 'user') {
-      this.#note = 'We could not reach the server. Please try again.';
+      this.#note = this.#t().requestFailed;
       this.#liveText = this.#note;
     }
     switch (this.#state) {
@@ -362,6 +393,7 @@ export class IdleSessionWarning extends LitElement {
     const first = !this.#hadSession;
     this.#session = body;
     this.#hadSession = true;
+    if (first && this.keepDrafts) restoreDraft(sessionStorage, document, location.pathname, this.draftOwner);
     this.#deadline = receivedAt + body.remainingMs;
     this.#interval = keepAliveIntervalMs(body);
     this.#reportedAt = receivedAt + body.idleRemainingMs - body.idleTimeoutMs;
@@ -379,7 +411,7 @@ export class IdleSessionWarning extends LitElement {
       this.#scheduleFlush();
     } else {
       if (absolute && fromKeepAlive && source === 'user') {
-        this.#note = 'Your session has reached its maximum length and cannot be extended.';
+        this.#note = this.#t().cannotExtend;
       }
       this.#showWarning();
     }
@@ -401,7 +433,11 @@ export class IdleSessionWarning extends LitElement {
     if (tell && sessionId) this.#sync?.post({ type: 'ended', sessionId, reason });
     this.#reason = reason;
     this.#setState(next);
-    this.dispatchEvent(new IdleSessionExpiredEvent(reason));
+    const event = new IdleSessionExpiredEvent(reason);
+    this.dispatchEvent(event);
+    if (!this.keepDrafts) return;
+    if (reason === null) clearDraft(sessionStorage, location.pathname);
+    else if (!event.defaultPrevented) saveDraft(sessionStorage, location.pathname, collectDraft(document, this.draftOwner, Date.now()));
   }
 
   #showWarning(): void {
@@ -505,8 +541,9 @@ export class IdleSessionWarning extends LitElement {
     this.#liveKey = key;
     // The dialog's description is read when it opens; announce only later changes.
     if (first) return;
-    const left = key === 'final' ? formatCountdown(remaining) : formatDuration(Math.ceil(remaining / 60_000) * 60_000);
-    this.#liveText = `You will be signed out in ${left}.`;
+    const lang = this.#lang();
+    const left = key === 'final' ? formatCountdown(remaining, lang) : formatDuration(Math.ceil(remaining / 60_000) * 60_000, lang);
+    this.#liveText = fill(this.#t().liveCountdown, 'time', left);
   }
 
   #onActivity = (): void => {
@@ -659,7 +696,17 @@ export class IdleSessionWarning extends LitElement {
     void this.#send('status', 'user');
   };
 
+  /** The element's language: the nearest `lang` attribute, else the document's, else English. */
+  #lang(): string {
+    return this.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang || 'en';
+  }
+
+  #t(): IdleSessionStrings {
+    return stringsFor(this.#lang(), this.strings);
+  }
+
   #onSignOut = (): void => {
+    if (this.keepDrafts) clearDraft(sessionStorage, location.pathname);
     const sessionId = this.#session?.sessionId;
     if (sessionId) this.#sync?.post({ type: 'ended', sessionId, reason: null });
     const form = document.createElement('form');
@@ -671,7 +718,12 @@ export class IdleSessionWarning extends LitElement {
   };
 
   protected override render(): TemplateResult {
-    return html`<dialog
+    const session = this.#session;
+    const notice =
+      this.describeTimeout && session
+        ? html`<p part="timeout-notice">${fill(this.#t().timeoutNotice, 'duration', formatDuration(session.idleTimeoutMs, this.#lang()))}</p>`
+        : nothing;
+    return html`${notice}<dialog
       part="dialog"
       role="alertdialog"
       aria-modal="true"
@@ -686,58 +738,50 @@ export class IdleSessionWarning extends LitElement {
   }
 
   #renderContent(): TemplateResult {
+    const t = this.#t();
+    const lang = this.#lang();
     const busy = this.#busy ? 'true' : 'false';
     const live = html`<p class="visually-hidden" aria-live="polite">${this.#liveText}</p>`;
     const note = this.#note ? html`<p part="note">${this.#note}</p>` : nothing;
+    const title = (text: string) => html`<h2 id="title" part="title" tabindex="-1">${text}</h2>`;
     const login = (autofocus: boolean) =>
-      html`<a part="login-link" class=${autofocus ? 'primary' : ''} href=${this.loginUrl} ?data-autofocus=${autofocus}
-        >Sign in again</a
-      >`;
+      html`<a part="login-link" class=${autofocus ? 'primary' : ''} href=${this.loginUrl} ?data-autofocus=${autofocus}>${t.signInAgain}</a>`;
     switch (this.#state) {
       case 'warning': {
         const session = this.#session;
-        const left = html`<span part="countdown">${formatCountdown(this.#deadline - Date.now())}</span>`;
+        const left = html`<span part="countdown">${formatCountdown(this.#deadline - Date.now(), lang)}</span>`;
         const absolute = session !== null && isAbsoluteBound(session);
-        return html`<h2 id="title" part="title" tabindex="-1">Your session is about to end</h2>
-          <p id="message" part="message">
-            ${absolute
-              ? html`You will reach the maximum session length in ${left}. Save your work now: you will need to sign in again.`
-              : html`You will be signed out in ${left} because you have been inactive. Do you want to stay signed in?`}
-          </p>
+        const [before, after] = splitAt(absolute ? t.absoluteWarningMessage : t.warningMessage, 'time');
+        return html`${title(t.warningTitle)}
+          <p id="message" part="message">${before}${after === undefined ? nothing : html`${left}${after}`}</p>
           ${note}
           <div class="actions">
             <button type="button" part="extend-button" class="primary" data-autofocus aria-disabled=${busy} @click=${this.#onExtend}>
-              ${absolute ? 'Continue' : 'Stay signed in'}
+              ${absolute ? t.acknowledge : t.extend}
             </button>
-            <button type="button" part="sign-out-button" @click=${this.#onSignOut}>Sign out</button>
+            <button type="button" part="sign-out-button" @click=${this.#onSignOut}>${t.signOut}</button>
           </div>
           ${live}`;
       }
       case 'expired': {
-        const idle = this.#session ? formatDuration(this.#session.idleTimeoutMs) : null;
+        const idle = this.#session ? formatDuration(this.#session.idleTimeoutMs, lang) : null;
         const message =
-          this.#reason === 'absolute'
-            ? 'You were signed out because you reached the maximum session length.'
-            : idle
-              ? `You were signed out after ${idle} of inactivity.`
-              : 'You were signed out because of inactivity.';
-        return html`<h2 id="title" part="title" tabindex="-1">Your session has ended</h2>
+          this.#reason === 'absolute' ? t.absoluteExpired : idle ? fill(t.idleExpired, 'duration', idle) : t.idleExpiredUnknown;
+        return html`${title(t.endedTitle)}
           <p id="message" part="message">${message}</p>
           <div class="actions">${login(true)}</div>`;
       }
       case 'signed-out':
-        return html`<h2 id="title" part="title" tabindex="-1">Your session has ended</h2>
-          <p id="message" part="message">You have been signed out.</p>
+        return html`${title(t.endedTitle)}
+          <p id="message" part="message">${t.signedOut}</p>
           <div class="actions">${login(true)}</div>`;
       case 'unreachable':
-        return html`<h2 id="title" part="title" tabindex="-1">Cannot reach the server</h2>
-          <p id="message" part="message">
-            We cannot reach the server, so your session may have ended. Check your connection and try again.
-          </p>
+        return html`${title(t.unreachableTitle)}
+          <p id="message" part="message">${t.unreachableMessage}</p>
           ${note}
           <div class="actions">
             <button type="button" part="retry-button" class="primary" data-autofocus aria-disabled=${busy} @click=${this.#onRetry}>
-              Try again
+              ${t.retry}
             </button>
             ${login(false)}
           </div>
