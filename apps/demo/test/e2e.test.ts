@@ -173,6 +173,22 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     await context.close();
   });
 
+  it('4. tabs act as one: "Sign out" in one tab ends the other within 2 s', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, server);
+    const other = await context.newPage();
+    await other.goto(`${server.url}/`);
+    await expect.poll(() => elementState(other)).toBe('active');
+    await expect.poll(() => elementState(page), { timeout: IDLE_MS }).toBe('warning');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Sign out' }).click();
+    const clickedAt = Date.now();
+    await expect.poll(() => elementState(other), { timeout: 2_000, interval: 100 }).toBe('signed-out');
+    expect(Date.now() - clickedAt).toBeLessThan(2_000);
+    await expect.poll(() => other.getByRole('alertdialog').innerText()).toMatch(/You have been signed out/);
+    await screenshot(other, framework, 'signed-out');
+    await context.close();
+  });
+
   it('5. a user typing for longer than the idle timeout is never warned or signed out', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, server);
@@ -227,6 +243,34 @@ describe.each(['express', 'koa'])('sample app end to end: absolute timeout (%s)'
     expect(await serverStatus(page, server)).toEqual({ state: 'expired', reason: 'absolute' });
     await page.goto(`${server.url}/`);
     expect(await page.locator('#expiry-reason').innerText()).toMatch(/maximum session length of 7 seconds/);
+    await context.close();
+  });
+});
+
+describe.each(['express', 'koa'])('sample app end to end: server gone (%s)', (framework) => {
+  let server: DemoServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    server = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '6', WARN_BEFORE: '3' });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('says so when it cannot reach the server at the deadline, and never crashes', async () => {
+    const { context, page } = await newPage(browser);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await signIn(page, server);
+    await server.stop();
+    await expect.poll(() => elementState(page), { timeout: 3 * IDLE_MS }).toBe('unreachable');
+    await expect.poll(() => page.getByRole('alertdialog').innerText()).toMatch(/cannot reach the server/i);
+    expect(await page.getByRole('alertdialog').getByRole('button', { name: 'Try again' }).isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+    await screenshot(page, framework, 'unreachable');
     await context.close();
   });
 });

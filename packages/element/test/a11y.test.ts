@@ -1,6 +1,7 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import type { AxeResults } from 'axe-core';
 import 'axe-core/axe.min.js';
+import { emulateMedia, setViewport } from '@web/test-runner-commands';
 import '../src/define.js';
 import type { IdleSessionWarning } from '../src/idle-session-warning.js';
 import { advance, dialogOf, FakeServer, installClock, MINUTE, settle } from './helpers.js';
@@ -57,5 +58,37 @@ describe('<idle-session-warning> accessibility (axe-core)', () => {
     const results = await axe.run(document, { resultTypes: ['violations'] });
     bad.remove();
     expect(results.violations.map((v) => v.id)).to.include('button-name');
+  });
+
+  describe('under the conditions users set', () => {
+    afterEach(async () => {
+      await emulateMedia({ forcedColors: 'none', reducedMotion: 'no-preference', colorScheme: 'light' });
+      await setViewport({ width: 800, height: 600 });
+    });
+
+    const conditions: [string, () => Promise<void>][] = [
+      ['forced colors (Windows high contrast)', () => emulateMedia({ forcedColors: 'active' })],
+      ['reduced motion', () => emulateMedia({ reducedMotion: 'reduce' })],
+      ['a dark colour scheme', () => emulateMedia({ colorScheme: 'dark' })],
+      // 200% zoom of a 1280 × 720 window is a 640 × 360 layout viewport; 400% (WCAG SC 1.4.10 reflow) is 320 wide.
+      ['200% zoom', () => setViewport({ width: 640, height: 360 })],
+      ['400% zoom', () => setViewport({ width: 320, height: 256 })],
+    ];
+    for (const [name, apply] of conditions) {
+      it(`stays usable with ${name}: no axe violations, the dialog fits the width, every button can be reached`, async () => {
+        await apply();
+        const el = await elementIn('warning');
+        const results = await axe.run(document, { resultTypes: ['violations'] });
+        expect(results.violations, describeViolations(results)).to.deep.equal([]);
+        const dialog = dialogOf(el).getBoundingClientRect();
+        expect(dialog.left).to.be.at.least(0);
+        expect(dialog.right).to.be.at.most(window.innerWidth);
+        for (const button of el.shadowRoot!.querySelectorAll('button')) {
+          expect(button.getBoundingClientRect().width).to.be.greaterThan(0);
+          button.focus();
+          expect(el.shadowRoot!.activeElement).to.equal(button);
+        }
+      });
+    }
   });
 });
