@@ -2,29 +2,19 @@
 // 100,000 pointermove (and keydown) events dispatched in headless Chromium, with and without the
 // element, through puppeteer-core (the one @web/test-runner-chrome already depends on; nothing is downloaded).
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleOptions } from './bundle-options.mjs';
 import { assertChromium, chromiumArgs, chromiumPath } from '../../../scripts/chromium.mjs';
 
 assertChromium('The activity-cost benchmark');
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(createRequire(import.meta.url).resolve('@web/test-runner-chrome'));
 const { default: puppeteer } = await import(require.resolve('puppeteer-core'));
 
 const EVENTS = 100_000;
 const ROUNDS = 5;
 
-const bundle = await build({
-  absWorkingDir: root,
-  entryPoints: ['src/define.ts'],
-  bundle: true,
-  format: 'esm',
-  minify: true,
-  target: 'es2022',
-  write: false,
-  logLevel: 'warning',
-});
+const bundle = await build({ ...bundleOptions, write: false });
 
 // A status endpoint in the page: a live session of 15 minutes, so the element listens as in production.
 const fakeServer = `

@@ -1,24 +1,10 @@
 // Prints the minified and gzipped sizes of the self-contained bundle and of the element alone (lit external).
-import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { build } from 'esbuild';
+import { bundleOptions } from './bundle-options.mjs';
 
 async function measure(label, external) {
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: ['src/define.ts'],
-    bundle: true,
-    format: 'esm',
-    minify: true,
-    target: 'es2022',
-    platform: 'browser',
-    legalComments: 'none',
-    external,
-    write: false,
-    logLevel: 'warning',
-  });
+  const result = await build({ ...bundleOptions, legalComments: 'none', external, write: false });
   const code = result.outputFiles[0].contents;
   const gzip = gzipSync(code, { level: 9 }).length;
   console.log(`${label.padEnd(40)} ${String(code.length).padStart(7)} B minified ${String(gzip).padStart(7)} B gzipped`);
