@@ -12,7 +12,8 @@ import {
 import type { SessionEvaluation } from './evaluate.js';
 import { checkKeepAliveOrigin } from './guard.js';
 import type { HeaderReader } from './guard-route.js';
-import type { ResolvedOptions } from './options.js';
+import { SessionLedger } from './ledger.js';
+import { resolveOptions, type IdleSessionOptions, type ResolvedOptions } from './options.js';
 import type { IdlePolicy } from './policy.js';
 import type { ExpiryReason } from './record.js';
 import type { RequestActivity } from './request.js';
@@ -93,4 +94,38 @@ export function routeRequest<Request>(
 /** The answer of an endpoint once the session was evaluated: see `statusResponse` and `keepAliveResponse`. */
 export function endpointResponse(endpoint: EndpointName, evaluation: SessionEvaluation, policy: IdlePolicy): EndpointResponse {
   return endpoint === 'status' ? statusResponse(evaluation, policy) : keepAliveResponse(evaluation, policy);
+}
+
+/** What every adapter sets up once, at start-up, by {@link setUpAdapter}. */
+export interface AdapterSetup<Request extends object> {
+  /** The validated options. */
+  readonly resolved: ResolvedOptions<Request>;
+  /** `resolved.policy`. */
+  readonly policy: IdlePolicy;
+  /** This process's ledger of ended sessions and latest writes (see `SessionLedger.forPolicy`). */
+  readonly ledger: SessionLedger;
+  /** Each request's evaluation, kept for `state()` and `requireSignIn()`; `{ state: 'none' }` when unknown. */
+  stateOf(request: Request): SessionEvaluation;
+  /** Records a request's evaluation. */
+  setState(request: Request, evaluation: SessionEvaluation): void;
+}
+
+/**
+ * The start-up every adapter's factory does: validates the options (throws `IdlePolicyError` naming the
+ * option), prints the policy's warnings once (`console.warn`), and makes the ledger and the per-request
+ * state store.
+ */
+export function setUpAdapter<Request extends object>(options: IdleSessionOptions<Request>): AdapterSetup<Request> {
+  const resolved = resolveOptions(options);
+  // core's build has no DOM or Node types; every runtime it supports has console.warn.
+  const { console } = globalThis as unknown as { console: { warn(message: string): void } };
+  for (const warning of resolved.warnings) console.warn(warning);
+  const states = new WeakMap<Request, SessionEvaluation>();
+  return {
+    resolved,
+    policy: resolved.policy,
+    ledger: SessionLedger.forPolicy(resolved.policy),
+    stateOf: (request) => states.get(request) ?? { state: 'none' },
+    setState: (request, evaluation) => void states.set(request, evaluation),
+  };
 }

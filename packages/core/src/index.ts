@@ -66,6 +66,8 @@ export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js'
 export {
   endpointResponse,
   routeRequest,
+  setUpAdapter,
+  type AdapterSetup,
   type IdleSessionAdapter,
   type RequireSignInOptions,
   type RouteDecision,

@@ -5,16 +5,14 @@ import {
   guardDecision,
   planRequest,
   readEndedReason,
-  resolveOptions,
   routeRequest,
   SESSION_KEY,
-  SessionLedger,
+  setUpAdapter,
   settleBeforeSave,
   startRecord,
   type EndpointResponse,
   type IdleSessionAdapter,
   type IdleSessionOptions,
-  type SessionEvaluation,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { checkBeforeSave, destroy, regenerate, requireSession, type ExpressSession } from './session.js';
@@ -57,11 +55,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const resolved = resolveOptions(options);
-  const { policy } = resolved;
-  for (const warning of resolved.warnings) console.warn(warning);
-  const states = new WeakMap<Request, SessionEvaluation>();
-  const ledger = SessionLedger.forPolicy(policy);
+  const { resolved, policy, ledger, stateOf, setState } = setUpAdapter(options);
   let warnedPersistentCookie = false;
 
   /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
@@ -92,7 +86,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     } else if (plan.write) {
       session[SESSION_KEY] = plan.write;
     }
-    states.set(req, plan.evaluation);
+    setState(req, plan.evaluation);
     if (route.endpoint) return send(res, endpointResponse(route.endpoint, plan.evaluation, policy), req.method);
     next();
   }
@@ -108,7 +102,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     await regenerate(previous);
     const session = requireSession(req);
     session[SESSION_KEY] = startRecord(policy.clock.now());
-    states.set(req, evaluateRecord(session[SESSION_KEY], policy, policy.clock.now()));
+    setState(req, evaluateRecord(session[SESSION_KEY], policy, policy.clock.now()));
     if (!warnedPersistentCookie && (session.cookie.originalMaxAge != null || session.cookie.expires)) {
       warnedPersistentCookie = true;
       console.warn(
@@ -123,9 +117,9 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       ledger.endRecord(session[SESSION_KEY], policy.clock.now());
       await destroy(session);
     }
-    states.set(req, { state: 'none' });
+    setState(req, { state: 'none' });
   };
-  middleware.state = (req) => states.get(req) ?? { state: 'none' };
+  middleware.state = stateOf;
   middleware.endedReason = (req) => readEndedReason((req as Request & { session?: ExpressSession }).session?.[SESSION_KEY]);
   middleware.requireSignIn =
     ({ loginUrl = '/login' } = {}) =>

@@ -5,16 +5,14 @@ import {
   guardDecision,
   planRequest,
   readEndedReason,
-  resolveOptions,
   routeRequest,
   SESSION_KEY,
-  SessionLedger,
+  setUpAdapter,
   settleBeforeSave,
   startRecord,
   type EndpointResponse,
   type IdleSessionAdapter,
   type IdleSessionOptions,
-  type SessionEvaluation,
 } from '@idle-session/core';
 import type { Context, Middleware, Next } from 'koa';
 import { dropSession, readStored, replaceSession, restoreSession, sessionOf, sessionOptions, type KoaSession } from './session.js';
@@ -53,11 +51,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const resolved = resolveOptions(options);
-  const { policy } = resolved;
-  for (const warning of resolved.warnings) console.warn(warning);
-  const states = new WeakMap<Context, SessionEvaluation>();
-  const ledger = SessionLedger.forPolicy(policy);
+  const { resolved, policy, ledger, stateOf, setState } = setUpAdapter(options);
   let warnedPersistentCookie = false;
 
   /** Before koa-session writes a changed session back: never resurrect it, never move activity backwards. */
@@ -92,7 +86,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     } else if (plan.write && session) {
       session[SESSION_KEY] = plan.write;
     }
-    states.set(ctx, plan.evaluation);
+    setState(ctx, plan.evaluation);
     try {
       if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
       else await next();
@@ -112,7 +106,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     const record = startRecord(policy.clock.now());
     await replaceSession(ctx, { [SESSION_KEY]: record });
     if (browserSession) options.maxAge = 'session';
-    states.set(ctx, evaluateRecord(record, policy, policy.clock.now()));
+    setState(ctx, evaluateRecord(record, policy, policy.clock.now()));
     if (!warnedPersistentCookie && typeof options.maxAge === 'number') {
       warnedPersistentCookie = true;
       console.warn(
@@ -124,9 +118,9 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   middleware.signOut = async (ctx) => {
     ledger.endRecord(sessionOf(ctx)?.[SESSION_KEY], policy.clock.now());
     dropSession(ctx);
-    states.set(ctx, { state: 'none' });
+    setState(ctx, { state: 'none' });
   };
-  middleware.state = (ctx) => states.get(ctx) ?? { state: 'none' };
+  middleware.state = stateOf;
   middleware.endedReason = (ctx) => readEndedReason(sessionOf(ctx)?.[SESSION_KEY]);
   middleware.requireSignIn =
     ({ loginUrl = '/login' } = {}) =>
