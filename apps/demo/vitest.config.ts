@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,
+    // CI machines are slow and shared: a poll that waits for the browser gets seconds, not vitest's default 1 s.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
