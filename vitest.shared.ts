@@ -1,9 +1,13 @@
 // Shared vitest settings: workspace packages resolve to their TypeScript source, so a test run needs no build.
 import { fileURLToPath } from 'node:url';
 
-const source = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const source = (name: string, entry = 'index') => fileURLToPath(new URL(`./packages/${name}/src/${entry}.ts`, import.meta.url));
 
+// Subpath entries first: the first alias that matches wins.
 export const workspaceAlias = {
+  '@idle-session/redis/express': source('redis', 'express'),
+  '@idle-session/redis/koa': source('redis', 'koa'),
+  '@idle-session/redis': source('redis'),
   '@idle-session/core': source('core'),
   '@idle-session/express': source('express'),
   '@idle-session/koa': source('koa'),

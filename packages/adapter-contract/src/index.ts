@@ -11,4 +11,6 @@
  */
 export { runAdapterContract } from './suite.js';
 export { TestBrowser } from './client.js';
+export { alternate } from './proxy.js';
+export { runInstancesContract, type InstancesTarget, type StoredKey } from './instances.js';
 export { SlowRequests, type AdapterTarget, type HarnessOptions, type RunningApp } from './harness.js';

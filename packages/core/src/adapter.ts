@@ -15,7 +15,8 @@ import type { HeaderReader } from './guard-route.js';
 import { SessionLedger } from './ledger.js';
 import { resolveOptions, type IdleSessionOptions, type ResolvedOptions } from './options.js';
 import type { IdlePolicy } from './policy.js';
-import type { ExpiryReason } from './record.js';
+import { recordId, type ExpiryReason } from './record.js';
+import { endedTtlMs } from './shared.js';
 import type { RequestActivity } from './request.js';
 
 /** Options of an adapter's `requireSignIn()` guard. */
@@ -108,6 +109,19 @@ export interface AdapterSetup<Request extends object> {
   stateOf(request: Request): SessionEvaluation;
   /** Records a request's evaluation. */
   setState(request: Request, evaluation: SessionEvaluation): void;
+  /**
+   * Marks the tracked session holding `record` as ended, in the ledger and, when the `shared` option is
+   * set, on every instance. Call it **before** destroying the session in the store, so that no write in
+   * flight anywhere can put it back. A record without an id is ignored.
+   * @throws the shared service's error.
+   */
+  endRecord(record: unknown): Promise<void>;
+  /**
+   * Whether another instance ended the tracked session holding `record` (`false` without the `shared`
+   * option); when so, it is noted in this process's ledger too, so `planRequest` discards it.
+   * @throws the shared service's error.
+   */
+  learnEnded(record: unknown): Promise<boolean>;
 }
 
 /**
@@ -121,11 +135,25 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
   const { console } = globalThis as unknown as { console: { warn(message: string): void } };
   for (const warning of resolved.warnings) console.warn(warning);
   const states = new WeakMap<Request, SessionEvaluation>();
+  const { policy, shared } = resolved;
+  const ledger = SessionLedger.forPolicy(policy);
   return {
     resolved,
-    policy: resolved.policy,
-    ledger: SessionLedger.forPolicy(resolved.policy),
+    policy,
+    ledger,
     stateOf: (request) => states.get(request) ?? { state: 'none' },
     setState: (request, evaluation) => void states.set(request, evaluation),
+    async endRecord(record) {
+      const id = recordId(record);
+      if (id === null) return;
+      ledger.end(id, policy.clock.now());
+      await shared?.markEnded(id, endedTtlMs(policy));
+    },
+    async learnEnded(record) {
+      const id = recordId(record);
+      if (id === null || !shared || !(await shared.hasEnded(id))) return false;
+      ledger.end(id, policy.clock.now());
+      return true;
+    },
   };
 }

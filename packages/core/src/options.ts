@@ -1,5 +1,6 @@
 import { DEFAULT_PREFIX } from './endpoints.js';
 import { createPolicy, IdlePolicyError, type IdlePolicy, type IdlePolicyOptions } from './policy.js';
+import type { SharedEndings } from './shared.js';
 
 /**
  * The options every server adapter (Express, Koa) takes: the policy plus where the endpoints live and
@@ -20,6 +21,14 @@ export interface IdleSessionOptions<Request> extends IdlePolicyOptions {
    * Default: every request counts.
    */
   isActivity?: ((request: Request) => boolean) | undefined;
+  /**
+   * Knowledge of ended sessions shared by every instance of the app, such as `@idle-session/redis`'s
+   * `RedisSessionState`. Needed as soon as more than one process serves the app: a sign-out or expiry
+   * on one instance is then final on all, and (with a store that writes conditionally) a request in
+   * flight elsewhere can never write the session back. Default: none (one process; the per-process
+   * `SessionLedger` alone).
+   */
+  shared?: SharedEndings | undefined;
 }
 
 /** Adapter options after validation, with defaults filled in. */
@@ -27,6 +36,8 @@ export interface ResolvedOptions<Request> {
   readonly policy: IdlePolicy;
   readonly prefix: string;
   readonly isActivity: (request: Request) => boolean;
+  /** The shared knowledge of ended sessions, or `null` (one process). */
+  readonly shared: SharedEndings | null;
   /** Advisory messages to print once at start-up (see {@link policyWarnings}). */
   readonly warnings: readonly string[];
 }
@@ -53,7 +64,8 @@ export function policyWarnings(policy: IdlePolicy): string[] {
 /**
  * Validates adapter options once, at start-up (the adapters' factories call this).
  * @throws {@link IdlePolicyError} naming the option: every policy error of `createPolicy`, a `prefix`
- *   that is not a string starting with `/` (and not ending with one), or an `isActivity` that is not a function.
+ *   that is not a string starting with `/` (and not ending with one), an `isActivity` that is not a
+ *   function, or a `shared` without `markEnded` and `hasEnded` methods.
  */
 export function resolveOptions<Request>(options: IdleSessionOptions<Request>): ResolvedOptions<Request> {
   const policy = createPolicy(options);
@@ -68,5 +80,9 @@ export function resolveOptions<Request>(options: IdleSessionOptions<Request>): R
   if (typeof isActivity !== 'function') {
     throw new IdlePolicyError('isActivity', `must be a function (request) => boolean, got a value of type ${typeof isActivity}.`);
   }
-  return Object.freeze({ policy, prefix, isActivity, warnings: Object.freeze(policyWarnings(policy)) });
+  const shared = options.shared ?? null;
+  if (shared !== null && (typeof shared !== 'object' || typeof shared.markEnded !== 'function' || typeof shared.hasEnded !== 'function')) {
+    throw new IdlePolicyError('shared', 'must be an object with markEnded(recordId, ttlMs) and hasEnded(recordId) methods, such as a RedisSessionState.');
+  }
+  return Object.freeze({ policy, prefix, isActivity, shared, warnings: Object.freeze(policyWarnings(policy)) });
 }

@@ -55,14 +55,15 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState } = setUpAdapter(options);
+  const { resolved, policy, ledger, stateOf, setState, endRecord } = setUpAdapter(options);
   let warnedPersistentCookie = false;
 
   /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
   function protect(req: Request, session: ExpressSession): void {
     checkBeforeSave(req, session, (stored) => {
       const decision = settleBeforeSave(session[SESSION_KEY], {
-        stored: { exists: stored !== null, record: stored?.[SESSION_KEY] },
+        // undefined: the store writes conditionally and checks itself, in the same round trip as the write.
+        stored: stored === undefined ? undefined : { exists: stored !== null, record: stored?.[SESSION_KEY] },
         ledger,
         now: policy.clock.now(),
       });
@@ -80,7 +81,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     if (plan.discard) {
       await regenerate(session); // a fresh anonymous session, so app code still finds req.session
     } else if (plan.expire) {
-      ledger.endRecord(record, policy.clock.now());
+      await endRecord(record);
       await regenerate(session);
       requireSession(req)[SESSION_KEY] = endedRecord(plan.expire.reason);
     } else if (plan.write) {
@@ -98,7 +99,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
 
   middleware.signIn = async (req) => {
     const previous = requireSession(req);
-    ledger.endRecord(previous[SESSION_KEY], policy.clock.now());
+    await endRecord(previous[SESSION_KEY]);
     await regenerate(previous);
     const session = requireSession(req);
     session[SESSION_KEY] = startRecord(policy.clock.now());
@@ -114,7 +115,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   middleware.signOut = async (req) => {
     const session = (req as Request & { session?: ExpressSession }).session;
     if (session) {
-      ledger.endRecord(session[SESSION_KEY], policy.clock.now());
+      await endRecord(session[SESSION_KEY]);
       await destroy(session);
     }
     setState(req, { state: 'none' });

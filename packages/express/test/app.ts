@@ -1,25 +1,40 @@
 import type { AddressInfo } from 'node:net';
 import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
-import { SESSION_KEY } from '@idle-session/core';
+import { SESSION_KEY, type SharedEndings } from '@idle-session/core';
 import express5 from 'express';
-import session from 'express-session';
-import { idleSession } from '../src/index.js';
+import session, { type Store } from 'express-session';
+import { idleSession, type IdleSessionMiddleware } from '../src/index.js';
 
 /** Express 5 (`express`) or Express 4 (`express4`, an alias of express@4): the parts the test app uses. */
 export type ExpressModule = typeof express5;
 
-/** Starts the contract suite's test app on Express with express-session's MemoryStore. */
-export async function startExpressApp(options: HarnessOptions, express: ExpressModule = express5): Promise<RunningApp> {
+/** What one instance of the test app runs on; the defaults make a lone instance on express-session's MemoryStore. */
+export interface ExpressAppSetup {
+  express?: ExpressModule;
+  /** The session store, made once the adapter exists (default: a MemoryStore). */
+  store?: (idle: IdleSessionMiddleware) => Store;
+  /** The adapter's `shared` option. */
+  shared?: SharedEndings;
+  /** Shared by every instance of one app, so `waiting` and `release` reach a slow request on any instance. */
+  slow?: SlowRequests;
+  /** Counts the session writes of every instance of one app (default: the calls of the store's `set`). */
+  countWrites?: () => number;
+}
+
+/** Starts the contract suite's test app on Express with express-session (by default on its MemoryStore). */
+export async function startExpressApp(options: HarnessOptions, setup: ExpressAppSetup = {}): Promise<RunningApp> {
+  const express = setup.express ?? express5;
   const app = express();
   const { basePath, ...adapterOptions } = options;
-  const idle = idleSession({ ...adapterOptions, isActivity: (req) => req.path !== '/background' });
-  const store = new session.MemoryStore();
-  let writes = 0;
+  const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (req) => req.path !== '/background' });
+  const store = setup.store?.(idle) ?? new session.MemoryStore();
+  let calls = 0;
   const set = store.set.bind(store);
   store.set = (...args: Parameters<typeof set>) => {
-    writes++;
-    set(...args);
+    calls++;
+    return set(...args);
   };
+  const countWrites = setup.countWrites ?? (() => calls);
   app.use(session({ secret: 'contract-test', resave: false, saveUninitialized: false, store, cookie: { httpOnly: true, sameSite: 'lax' } }));
   app.use(idle);
   app.post('/sign-in', async (req, res) => {
@@ -38,7 +53,7 @@ export async function startExpressApp(options: HarnessOptions, express: ExpressM
     res.json({ endedReason: idle.endedReason(req) });
   });
   app.get('/writes', (_req, res) => {
-    res.json({ writes });
+    res.json({ writes: countWrites() });
   });
   app.get('/background', (_req, res) => {
     res.json({ ok: true });
@@ -50,7 +65,7 @@ export async function startExpressApp(options: HarnessOptions, express: ExpressM
   app.get('/protected', idle.requireSignIn({ loginUrl: '/login' }), (_req, res) => {
     res.json({ ok: true });
   });
-  const slow = new SlowRequests();
+  const slow = setup.slow ?? new SlowRequests();
   app.get('/slow', async (req, res) => {
     await slow.wait(String(req.query.id));
     const profile = (req.session as unknown as { profile?: { visits: number } }).profile;

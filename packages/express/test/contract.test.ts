@@ -5,5 +5,5 @@ import { startExpressApp, type ExpressModule } from './app.js';
 runAdapterContract({ name: 'Express 5 + express-session', start: (options) => startExpressApp(options) });
 runAdapterContract({
   name: 'Express 4 + express-session',
-  start: (options) => startExpressApp(options, express4 as unknown as ExpressModule),
+  start: (options) => startExpressApp(options, { express: express4 as unknown as ExpressModule }),
 });

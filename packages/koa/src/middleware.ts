@@ -51,12 +51,16 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState } = setUpAdapter(options);
+  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded } = setUpAdapter(options);
   let warnedPersistentCookie = false;
 
   /** Before koa-session writes a changed session back: never resurrect it, never move activity backwards. */
   async function settle(ctx: Context, session: KoaSession, loaded: string): Promise<void> {
     if (JSON.stringify(session.toJSON()) === loaded) return; // unchanged: koa-session writes nothing
+    // Cookie-only: nothing but the shared endings can say another instance ended it meanwhile.
+    if (!sessionOptions(ctx).store && (await learnEnded(session[SESSION_KEY]))) {
+      return restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
+    }
     const stored = await readStored(ctx, session.externalKey);
     const decision = settleBeforeSave(session[SESSION_KEY], {
       stored: stored && { exists: stored.exists, record: stored.data?.[SESSION_KEY] },
@@ -77,11 +81,13 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     const record = session?.[SESSION_KEY];
     // A deep snapshot (as JSON): an in-place change to nested data must count as a change.
     const loaded = session && record !== undefined ? JSON.stringify(session.toJSON()) : null;
+    // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
+    if (!sessionOptions(ctx).store) await learnEnded(record);
     const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
     if (plan.discard) {
       await replaceSession(ctx, {});
     } else if (plan.expire) {
-      ledger.endRecord(record, policy.clock.now());
+      await endRecord(record);
       await replaceSession(ctx, { [SESSION_KEY]: endedRecord(plan.expire.reason) });
     } else if (plan.write && session) {
       session[SESSION_KEY] = plan.write;
@@ -102,7 +108,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   middleware.signIn = async (ctx) => {
     const options = sessionOptions(ctx);
     const browserSession = options.maxAge === 'session';
-    ledger.endRecord(sessionOf(ctx)?.[SESSION_KEY], policy.clock.now());
+    await endRecord(sessionOf(ctx)?.[SESSION_KEY]);
     const record = startRecord(policy.clock.now());
     await replaceSession(ctx, { [SESSION_KEY]: record });
     if (browserSession) options.maxAge = 'session';
@@ -116,7 +122,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     }
   };
   middleware.signOut = async (ctx) => {
-    ledger.endRecord(sessionOf(ctx)?.[SESSION_KEY], policy.clock.now());
+    await endRecord(sessionOf(ctx)?.[SESSION_KEY]);
     dropSession(ctx);
     setState(ctx, { state: 'none' });
   };

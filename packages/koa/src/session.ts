@@ -1,3 +1,4 @@
+import { CONDITIONAL_WRITES } from '@idle-session/core';
 import type { Context } from 'koa';
 
 /** The parts of a koa-session `Session` object the adapter uses. */
@@ -59,10 +60,13 @@ export function restoreSession(session: KoaSession, loaded: Record<string, unkno
   Object.assign(session, loaded);
 }
 
-/** The store's current data for `key`, for sessions kept in an external store; `undefined` for cookie-only sessions. */
+/**
+ * The store's current data for `key`, for sessions kept in an external store; `undefined` for cookie-only
+ * sessions and for stores that write conditionally (`CONDITIONAL_WRITES`: they check in the write itself).
+ */
 export async function readStored(ctx: Context, key: string | undefined): Promise<{ exists: boolean; data: Record<string, unknown> | null } | undefined> {
   const options = sessionOptions(ctx);
-  if (!options.store || !key) return undefined;
+  if (!options.store || !key || (options.store as unknown as Record<string, unknown>)[CONDITIONAL_WRITES] === true) return undefined;
   const data = (await options.store.get(key, options.maxAge, { rolling: options.rolling ?? false, ctx })) as Record<string, unknown> | null;
   return { exists: data != null, data: data ?? null };
 }

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
-import { SESSION_KEY } from '@idle-session/core';
+import { SESSION_KEY, type SharedEndings } from '@idle-session/core';
 import Koa, { type Context, type Next } from 'koa';
 import mount from 'koa-mount';
 import session from 'koa-session';
-import { idleSession, MemoryStore } from '../src/index.js';
+import { idleSession, MemoryStore, type KoaIdleSessionMiddleware, type KoaSessionStore } from '../src/index.js';
 
 async function readJson(ctx: Context): Promise<unknown> {
   let text = '';
@@ -14,22 +14,35 @@ async function readJson(ctx: Context): Promise<unknown> {
 
 type Session = Record<string, unknown>;
 
-/** Starts the contract suite's test app on Koa with koa-session: with a MemoryStore, or cookie-only. */
-export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cookie'): Promise<RunningApp> {
+/** What one instance of the test app runs on; the defaults make a lone instance. */
+export interface KoaAppSetup {
+  /** The external store, made once the adapter exists, in `store` mode (default: a MemoryStore). */
+  store?: (idle: KoaIdleSessionMiddleware) => KoaSessionStore;
+  /** The adapter's `shared` option. */
+  shared?: SharedEndings;
+  /** Shared by every instance of one app, so `waiting` and `release` reach a slow request on any instance. */
+  slow?: SlowRequests;
+  /** Counts the session writes of every instance of one app (default: koa-session's saves). */
+  countWrites?: () => number;
+}
+
+/** Starts the contract suite's test app on Koa with koa-session: with a store (by default a MemoryStore), or cookie-only. */
+export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cookie', setup: KoaAppSetup = {}): Promise<RunningApp> {
   // koa-session extends the context of the app that receives the request, so it goes on the outer app
   // and the adapter with the routes on the app mounted under basePath (the usual koa-mount layout).
   const outer = new Koa();
   outer.keys = ['contract-test'];
   const app = new Koa();
   const { basePath, ...adapterOptions } = options;
-  const idle = idleSession({ ...adapterOptions, isActivity: (ctx) => ctx.path !== '/background' });
-  const store = mode === 'store' ? new MemoryStore() : undefined;
-  let writes = 0;
-  const beforeSave = () => void writes++;
+  const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (ctx) => ctx.path !== '/background' });
+  const store = mode === 'store' ? (setup.store?.(idle) ?? new MemoryStore()) : undefined;
+  let saves = 0;
+  const beforeSave = () => void saves++;
+  const countWrites = setup.countWrites ?? (() => saves);
   outer.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', beforeSave, ...(store ? { store } : {}) }, outer));
   app.use(idle);
   const guard = idle.requireSignIn({ loginUrl: '/login' });
-  const slow = new SlowRequests();
+  const slow = setup.slow ?? new SlowRequests();
   const routes: Record<string, (ctx: Context, next: Next) => Promise<void> | void> = {
     'POST /sign-in': async (ctx) => {
       await idle.signIn(ctx);
@@ -47,7 +60,7 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
       ctx.body = { endedReason: idle.endedReason(ctx) };
     },
     'GET /writes': (ctx) => {
-      ctx.body = { writes };
+      ctx.body = { writes: countWrites() };
     },
     'GET /background': (ctx) => {
       ctx.body = { ok: true };

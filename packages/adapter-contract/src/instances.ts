@@ -1,0 +1,153 @@
+import type { Clock } from '@idle-session/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestBrowser } from './client.js';
+import type { HarnessOptions, RunningApp } from './harness.js';
+
+/** A session key in the shared store, with its remaining time to live in milliseconds (`-1` for none). */
+export interface StoredKey {
+  key: string;
+  pttl: number;
+}
+
+/**
+ * What an adapter's multi-instance test file provides: two instances of the contract's test app (see
+ * `AdapterTarget`) sharing one store, each with its own adapter object (so nothing is shared in process
+ * memory), and a look into the shared store.
+ */
+export interface InstancesTarget {
+  name: string;
+  /** Starts instances A and B on an empty shared store. */
+  start(options: HarnessOptions): Promise<{ a: RunningApp; b: RunningApp; close(): Promise<void> }>;
+  /** The session keys in the shared store now (`[]` for cookie-only sessions). */
+  storedSessions(): Promise<StoredKey[]>;
+}
+
+const T = 60_000;
+const TOUCH = 10_000;
+const ABSOLUTE = 300_000;
+const prefix = '/idle-session';
+
+/**
+ * Promises that hold only when several instances share one store: one truth about every session, no
+ * resurrection by a request in flight on another instance, and a store whose clock follows the policy.
+ * Over real HTTP, with a manual clock for the policy (the store's TTLs run on real time, so they are
+ * read, not waited for).
+ */
+export function runInstancesContract(target: InstancesTarget): void {
+  describe(`idle-session on two instances: ${target.name}`, () => {
+    const clock: Clock & { current: number } = { current: Date.now(), now: () => clock.current };
+    let pair: { a: RunningApp; b: RunningApp; close(): Promise<void> };
+    let a: TestBrowser;
+    let b: TestBrowser;
+
+    beforeAll(async () => {
+      pair = await target.start({ idleTimeout: T, warnBefore: 20_000, touchInterval: TOUCH, absoluteTimeout: ABSOLUTE, clock });
+    });
+    afterAll(async () => pair?.close());
+    beforeEach(() => {
+      clock.current += 10 * ABSOLUTE; // every test starts far from the last one's sessions
+      a = new TestBrowser(pair.a.url);
+      b = new TestBrowser(pair.b.url);
+    });
+
+    /** Signs in on A; B gets the same cookies (one browser, the load balancer chose A). */
+    async function signInOnA(): Promise<string> {
+      expect((await a.request('POST', 'sign-in')).status).toBe(200);
+      for (const [name, value] of a.cookies) b.cookies.set(name, value);
+      return a.cookieHeader();
+    }
+    const statusWith = async (url: string, cookie: string) =>
+      (await new TestBrowser(url).request('GET', `${prefix}/status`, { headers: { cookie } })).json() as Promise<Record<string, unknown>>;
+
+    it('a keep-alive answered by A extends the session as B sees it', async () => {
+      await signInOnA();
+      const start = clock.current;
+      clock.current = start + 30_000;
+      expect((await a.keepAlive(prefix)).status).toBe(200);
+      clock.current = start + 30_000 + T - 1;
+      expect((await b.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+    });
+
+    it('a sign-out on A ends the session on B at once, and a copy of the cookie is refused by every instance', async () => {
+      const copy = await signInOnA();
+      expect((await b.status(prefix)).body).toMatchObject({ state: 'active' });
+      expect((await a.request('POST', 'sign-out')).status).toBe(200);
+      for (const url of [pair.a.url, pair.b.url]) expect(await statusWith(url, copy)).toEqual({ state: 'none' });
+      expect((await new TestBrowser(pair.b.url).request('POST', `${prefix}/keepalive`, { headers: { cookie: copy, 'x-idle-session': '1' } })).status).toBe(401);
+    });
+
+    it('an expiry detected on B is final for A', async () => {
+      const copy = await signInOnA();
+      clock.current += T;
+      expect((await b.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      clock.current -= 1; // even if A's clock were a little behind B's
+      expect(await statusWith(pair.a.url, copy)).toMatchObject({ state: expect.stringMatching(/^(none|expired)$/) });
+      expect((await new TestBrowser(pair.a.url).request('POST', `${prefix}/keepalive`, { headers: { cookie: copy, 'x-idle-session': '1' } })).status).toBe(401);
+    });
+
+    it('200 rounds of keep-alives and slow page requests on A racing a sign-out on B: 0 revivals', { timeout: 180_000 }, async () => {
+      let revivals = 0;
+      const storedBefore = (await target.storedSessions()).length;
+      for (let round = 0; round < 200; round++) {
+        a = new TestBrowser(pair.a.url);
+        b = new TestBrowser(pair.b.url);
+        const copy = await signInOnA();
+        clock.current += TOUCH; // every keep-alive below may write
+        const id = `race-${clock.current}-${round}`;
+        const slow = a.request('GET', `slow?id=${id}&mutate=1`); // loaded the session on A, writes it back later
+        while (!(((await (await a.request('GET', `waiting?id=${id}`)).json()) as { waiting: boolean }).waiting));
+        const before = Array.from({ length: 3 }, () => a.keepAlive(prefix));
+        const signOut = b.request('POST', 'sign-out');
+        const after = Array.from({ length: 3 }, () => a.keepAlive(prefix));
+        await a.request('POST', `release?id=${id}`);
+        await Promise.all([slow, signOut, ...before, ...after]);
+        for (const url of [pair.a.url, pair.b.url]) if ((await statusWith(url, copy)).state !== 'none') revivals++;
+      }
+      expect(revivals).toBe(0);
+      expect(await target.storedSessions()).toHaveLength(storedBefore); // every signed-out session is gone from the store
+    });
+
+    /** The signed-in session's key (the one key that signing in added), or `null` for cookie-only sessions. */
+    async function signInAndFindKey(): Promise<string | null> {
+      const before = new Set((await target.storedSessions()).map((entry) => entry.key));
+      await signInOnA();
+      const added = (await target.storedSessions()).filter((entry) => !before.has(entry.key));
+      expect(added.length).toBeLessThanOrEqual(1);
+      return added[0]?.key ?? null;
+    }
+    const pttlOf = async (key: string) => (await target.storedSessions()).find((entry) => entry.key === key)?.pttl;
+
+    it("the store's clock follows the policy: TTL up to the idle deadline plus touchInterval, moved only by writes of activity", async () => {
+      const key = await signInAndFindKey();
+      if (key === null) return; // cookie-only: nothing stored
+      const ttls = async () => [await pttlOf(key)];
+      const stored = await ttls();
+      expect(stored[0]).toBeGreaterThan(T + TOUCH - 5_000);
+      expect(stored[0]).toBeLessThanOrEqual(T + TOUCH);
+      // Status checks never raise the TTL, on either instance.
+      clock.current += 30_000;
+      await a.status(prefix);
+      await b.status(prefix);
+      expect((await ttls())[0]).toBeLessThanOrEqual(stored[0]!);
+      // A write of activity moves it with last-activity: 30 s later by the policy's clock.
+      expect((await b.keepAlive(prefix)).status).toBe(200);
+      expect((await ttls())[0]).toBeGreaterThan(T + TOUCH - 5_000);
+    });
+
+    it('never past the absolute deadline, and the key is gone right after an expiry is detected', async () => {
+      const key = await signInAndFindKey();
+      if (key === null) return; // cookie-only: nothing stored
+      const signedInAt = clock.current;
+      for (let at = 40_000; at <= ABSOLUTE - 20_000; at += 40_000) {
+        clock.current = signedInAt + at; // active all along, by keep-alives on both instances
+        expect((await (at % 80_000 ? a : b).keepAlive(prefix)).status).toBe(200);
+      }
+      const pttl = await pttlOf(key);
+      expect(pttl).toBeLessThanOrEqual(20_000);
+      expect(pttl).toBeGreaterThan(15_000);
+      clock.current = signedInAt + ABSOLUTE;
+      expect((await b.status(prefix)).body).toEqual({ state: 'expired', reason: 'absolute' });
+      expect(await pttlOf(key)).toBeUndefined();
+    });
+  });
+}

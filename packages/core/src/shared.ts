@@ -1,0 +1,71 @@
+import type { IdlePolicy } from './policy.js';
+import { isTracked, type SessionRecord } from './record.js';
+
+/**
+ * Knowledge of ended sessions shared by every instance of an app (for example in Redis, see
+ * `@idle-session/redis`), so that a sign-out or an expiry on one instance is final on all of them.
+ *
+ * An adapter given one (`shared` option) marks every tracked session it ends (sign-out, expiry,
+ * replacement at sign-in) as ended **before** it destroys the session in the store, and a store that
+ * writes conditionally (see {@link CONDITIONAL_WRITES}) refuses to write back a session marked ended.
+ * For cookie-only sessions, which no store can delete, the adapter asks {@link SharedEndings.hasEnded}
+ * on every request, so a copy of the cookie taken before a sign-out is refused by every instance
+ * (OWASP Session Management Cheat Sheet: invalidated sessions must stay invalid).
+ */
+export interface SharedEndings {
+  /**
+   * Records that the tracked session with this record id ended, for `ttlMs` milliseconds.
+   * @throws the shared service's error (the adapter then fails the request; nothing is destroyed).
+   */
+  markEnded(recordId: string, ttlMs: number): Promise<void>;
+  /** Whether any instance ended the tracked session with this record id (within its `ttlMs`). */
+  hasEnded(recordId: string): Promise<boolean>;
+}
+
+/**
+ * A store that sets this property to `true` makes every write conditional in the store itself: it
+ * refuses to write a tracked session marked ended in {@link SharedEndings}, and never moves a stored
+ * last-activity backwards. The adapter then skips its own read of the store before a write, so a
+ * write costs one round trip and there is no gap between the check and the write.
+ */
+export const CONDITIONAL_WRITES = 'idleSessionConditionalWrites';
+
+/**
+ * How long a session store should keep a session, in milliseconds from `now`, so that the store's
+ * clock follows the policy (a fixed one-day TTL is how expired sessions linger in stores):
+ *
+ * - a tracked session: until its idle deadline plus `touchInterval` (last-activity is written at most
+ *   once per `touchInterval`), and never past its absolute deadline;
+ * - any other session (anonymous, or one that only remembers why the last one ended), and a tracked one
+ *   whose timestamps are malformed (kept so that the next request finds it and fails closed, saying why):
+ *   the idle timeout plus `touchInterval`.
+ *
+ * Rounded up to whole milliseconds; at least 1 while the session may live, `0` when it must already
+ * be gone (the store should delete it instead of writing it). Correct for timeouts of any length
+ * (30 days is 2 592 000 000 ms, beyond 32-bit integers; Redis `PX` takes 64-bit values).
+ *
+ * @param record - the untrusted value stored under `SESSION_KEY` (malformed timestamps count as expired).
+ * @param policy - a validated policy.
+ * @param now - epoch milliseconds.
+ */
+export function storeTtlMs(record: unknown, policy: Pick<IdlePolicy, 'idleTimeout' | 'absoluteTimeout' | 'touchInterval'>, now: number): number {
+  if (!isTracked(record)) return policy.idleTimeout + policy.touchInterval;
+  const { createdAt, lastActivity } = record as SessionRecord;
+  if (!isFiniteNumber(createdAt) || !isFiniteNumber(lastActivity)) return policy.idleTimeout + policy.touchInterval;
+  let until = lastActivity + policy.idleTimeout + policy.touchInterval;
+  if (policy.absoluteTimeout !== null) until = Math.min(until, createdAt + policy.absoluteTimeout);
+  return Math.max(0, Math.ceil(until - now));
+}
+
+/**
+ * How long a mark of an ended session must be kept, in milliseconds: as long as a copy of the session
+ * (a copied cookie-only cookie, or a request still in flight) could otherwise still be used, which is
+ * until the copy's own idle deadline: the idle timeout plus `touchInterval` from the end at most.
+ */
+export function endedTtlMs(policy: Pick<IdlePolicy, 'idleTimeout' | 'touchInterval'>): number {
+  return policy.idleTimeout + policy.touchInterval;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The conditional write, run inside Redis so that the check and the write are one step (no other
+ * client's command can come between them) and one round trip.
+ *
+ * KEYS[1] the session's key; KEYS[2] the ended mark of the session's record.
+ * ARGV[1] the serialized session; ARGV[2] its TTL in milliseconds; ARGV[3] the field that holds the
+ * idle-session record; ARGV[4] the record's createdAt and ARGV[5] its lastActivity ('' for a session
+ * without a tracked record); ARGV[6] the session serialized with {@link LAST_ACTIVITY_MARK} in place of
+ * its lastActivity, ARGV[7] the marker as serialized, ARGV[8] the touchInterval in milliseconds.
+ *
+ * Returns
+ * - 0 when the record is marked ended (nothing written);
+ * - 1 when written;
+ * - 2 when nothing needs writing: the stored copy is the same session but for a lastActivity less than
+ *   `touchInterval` older than ours (another instance wrote it for a parallel request: one write per
+ *   `touchInterval`, across instances too);
+ * - when the stored copy of the same sign-in (same createdAt) has a later lastActivity, that lastActivity
+ *   as a string (nothing written: the caller writes again with it, so activity only moves forward).
+ */
+export const CONDITIONAL_WRITE_SCRIPT = `
+if ARGV[4] ~= '' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[5] ~= '' then
+  local stored = redis.call('GET', KEYS[1])
+  if stored then
+    local ok, data = pcall(cjson.decode, stored)
+    if ok and type(data) == 'table' and type(data[ARGV[3]]) == 'table' then
+      local record = data[ARGV[3]]
+      local later = tonumber(record.lastActivity)
+      if tonumber(record.createdAt) == tonumber(ARGV[4]) and later then
+        local ours = tonumber(ARGV[5])
+        if later > ours then return string.format('%.0f', later) end
+        if later > ours - tonumber(ARGV[8]) then
+          local at = string.find(ARGV[6], ARGV[7], 1, true)
+          if at and ARGV[6]:sub(1, at - 1) .. string.format('%.0f', later) .. ARGV[6]:sub(at + #ARGV[7]) == stored then return 2 end
+        end
+      end
+    end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+/**
+ * A number that stands for lastActivity in the template of ARGV[6]; no timestamp looks like it, and
+ * JSON.stringify writes it as `-1.23456789e-7`.
+ */
+export const LAST_ACTIVITY_MARK = -1.23456789e-7;
+
+/** The SHA-1 that `EVALSHA` knows the script by. */
+export const CONDITIONAL_WRITE_SHA = createHash('sha1').update(CONDITIONAL_WRITE_SCRIPT).digest('hex');

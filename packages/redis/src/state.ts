@@ -1,0 +1,138 @@
+import { recordId, SESSION_KEY, storeTtlMs, type IdlePolicy, type SessionRecord, type SharedEndings } from '@idle-session/core';
+import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, LAST_ACTIVITY_MARK } from './script.js';
+
+/**
+ * The commands of the official `redis` client (node-redis 5) that idle-session uses. A client made by
+ * `createClient()` (and connected) fits; so does a cluster client if every key shares a hash slot.
+ */
+export interface RedisCommands {
+  set(key: string, value: string, options: { expiration: { type: 'PX'; value: number } }): Promise<unknown>;
+  exists(key: string): Promise<number>;
+  del(key: string | string[]): Promise<number>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** Options of {@link RedisSessionState}. */
+export interface RedisSessionStateOptions {
+  /** A connected node-redis client (`await createClient({ url }).connect()`), shared with the session store. */
+  client: RedisCommands;
+  /** Prefix of the ended marks' keys. Default `idle-session:ended:`. */
+  prefix?: string;
+}
+
+/** What {@link RedisSessionState.writeSession} did. */
+export type WriteOutcome =
+  /** Written, with a TTL that follows the policy. */
+  | 'written'
+  /** Not written: the session's record is marked ended (signed out or expired on some instance). */
+  | 'ended'
+  /** Not written: the store already holds this session with a last-activity less than `touchInterval` older. */
+  | 'unchanged'
+  /** Not written but deleted: its deadline has passed (TTL 0). */
+  | 'deleted';
+
+/** How many times a write is retried when the stored copy holds a later last-activity. */
+const MAX_MERGES = 5;
+
+/**
+ * One truth about every session across the instances of an app that share one Redis:
+ *
+ * - **ended marks** (tombstones), keyed by the record's non-secret `id`, living as long as a copy of the
+ *   ended session could be used ({@link endedTtlMs} of core). Pass the object as the adapter's `shared`
+ *   option: a sign-out or expiry on one instance is then final on every instance, and copied cookie-only
+ *   sessions are refused everywhere.
+ * - **conditional writes** for the session stores of `@idle-session/redis/express` and
+ *   `@idle-session/redis/koa`: one Lua script that writes a session only if its record is not marked
+ *   ended, never moves a stored last-activity backwards, and sets the key's TTL from the policy
+ *   (`storeTtlMs` of core) in the same command, so a write costs one round trip and no request in flight
+ *   on another instance can bring a signed-out session back (OWASP Session Management Cheat Sheet).
+ *
+ * Redis errors are thrown to the caller as they are (the adapter fails the request; nothing is lost).
+ */
+export class RedisSessionState implements SharedEndings {
+  readonly #client: RedisCommands;
+  readonly #prefix: string;
+
+  /** @throws TypeError when `client` does not look like a node-redis client, or `prefix` is not a string. */
+  constructor(options: RedisSessionStateOptions) {
+    const client = options?.client as Partial<RedisCommands> | undefined;
+    if (!client || typeof client.evalSha !== 'function' || typeof client.exists !== 'function') {
+      throw new TypeError('idle-session: RedisSessionState needs option "client", a connected node-redis client: await createClient({ url }).connect().');
+    }
+    if (options.prefix !== undefined && typeof options.prefix !== 'string') {
+      throw new TypeError(`idle-session: RedisSessionState option "prefix" must be a string, got ${typeof options.prefix}.`);
+    }
+    this.#client = options.client;
+    this.#prefix = options.prefix ?? 'idle-session:ended:';
+  }
+
+  /** The key of the ended mark of a record id. */
+  endedKey(recordId: string): string {
+    return this.#prefix + recordId;
+  }
+
+  /** Marks the tracked session with this record id as ended on every instance, for `ttlMs` milliseconds. */
+  async markEnded(recordId: string, ttlMs: number): Promise<void> {
+    await this.#client.set(this.endedKey(recordId), '1', { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } });
+  }
+
+  /** Whether some instance marked the tracked session with this record id as ended. */
+  async hasEnded(recordId: string): Promise<boolean> {
+    return (await this.#client.exists(this.endedKey(recordId))) === 1;
+  }
+
+  /**
+   * Writes a session under `key`, conditionally (see the class description), with a TTL from
+   * `storeTtlMs(record, policy, now)`; a session whose deadline has passed is deleted instead.
+   * When the stored copy holds a later last-activity of the same sign-in, the session's record is
+   * updated in place to it and written again.
+   *
+   * @param key - the store's key for the session (its prefix included).
+   * @param session - the session data; its idle-session record is read from `session[SESSION_KEY]`.
+   * @param serialize - how the store serializes a session (JSON for connect-redis and koa-redis).
+   * @param policy - the adapter's policy (`idle.policy`).
+   */
+  async writeSession(
+    key: string,
+    session: Record<string, unknown>,
+    serialize: (session: Record<string, unknown>) => string,
+    policy: Pick<IdlePolicy, 'idleTimeout' | 'absoluteTimeout' | 'touchInterval' | 'clock'>,
+  ): Promise<WriteOutcome> {
+    const mark = JSON.stringify(LAST_ACTIVITY_MARK);
+    for (let merges = 0; ; merges++) {
+      const record = session[SESSION_KEY] as SessionRecord | undefined;
+      const ttl = storeTtlMs(record, policy, policy.clock.now());
+      if (ttl <= 0) {
+        await this.#client.del(key);
+        return 'deleted';
+      }
+      const id = recordId(record);
+      const tracked = id !== null && typeof record?.createdAt === 'number' && typeof record.lastActivity === 'number';
+      const args = [
+        serialize(session),
+        String(ttl),
+        SESSION_KEY,
+        tracked ? String(record!.createdAt) : '',
+        tracked && merges < MAX_MERGES ? String(record!.lastActivity) : '',
+        tracked ? serialize({ ...session, [SESSION_KEY]: { ...record, lastActivity: LAST_ACTIVITY_MARK } }) : '',
+        mark,
+        String(policy.touchInterval),
+      ];
+      const result = await this.#eval([key, this.endedKey(id ?? '-')], args);
+      if (result === 0) return 'ended';
+      if (result === 1) return 'written';
+      if (result === 2) return 'unchanged';
+      session[SESSION_KEY] = { ...record, lastActivity: Number(result) };
+    }
+  }
+
+  async #eval(keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.#client.evalSha(CONDITIONAL_WRITE_SHA, { keys, arguments: args });
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return this.#client.eval(CONDITIONAL_WRITE_SCRIPT, { keys, arguments: args });
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { createClient } from 'redis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPolicy, SESSION_KEY, startRecord } from '@idle-session/core';
+import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
+import { RedisSessionState } from '../src/index.js';
+
+const START = Date.UTC(2026, 0, 1);
+const clock = { current: START, now: () => clock.current };
+const DAY = 24 * 60 * 60_000;
+
+let server: RedisServer;
+let redis: ReturnType<typeof createClient>;
+let state: RedisSessionState;
+
+beforeAll(async () => {
+  server = await startRedisServer('The @idle-session/redis tests');
+  redis = createClient({ url: server.url });
+  await redis.connect();
+  state = new RedisSessionState({ client: redis });
+});
+afterAll(async () => {
+  await redis?.quit();
+  await server?.stop();
+});
+beforeEach(async () => {
+  await redis.flushDb();
+  clock.current = START;
+});
+
+const json = (value: Record<string, unknown>) => JSON.stringify(value);
+
+describe('RedisSessionState: ended marks', () => {
+  it('marks a record id ended for the given time, shared by every client of the Redis', async () => {
+    expect(await state.hasEnded('r1')).toBe(false);
+    await state.markEnded('r1', 90_000);
+    const other = new RedisSessionState({ client: redis });
+    expect(await other.hasEnded('r1')).toBe(true);
+    expect(await redis.pTTL(state.endedKey('r1'))).toBeGreaterThan(89_000);
+    expect(await redis.pTTL(state.endedKey('r1'))).toBeLessThanOrEqual(90_000);
+  });
+
+  it('fails at construction with a message naming the option', () => {
+    expect(() => new RedisSessionState({} as never)).toThrow(/option "client"/);
+    expect(() => new RedisSessionState({ client: redis, prefix: 5 as never })).toThrow(/option "prefix"/);
+  });
+});
+
+describe('RedisSessionState: conditional writes whose TTL follows the policy', () => {
+  const policy = createPolicy({ idleTimeout: 60_000, absoluteTimeout: 300_000, touchInterval: 10_000, clock });
+
+  it('writes a tracked session with a TTL of its idle deadline plus touchInterval', async () => {
+    const session = { user: 'u', [SESSION_KEY]: startRecord(clock.now(), 'r1') };
+    expect(await state.writeSession('s:1', session, json, policy)).toBe('written');
+    expect(JSON.parse((await redis.get('s:1'))!)).toEqual(session);
+    const ttl = await redis.pTTL('s:1');
+    expect(ttl).toBeGreaterThan(69_000);
+    expect(ttl).toBeLessThanOrEqual(70_000);
+  });
+
+  it('never past the absolute deadline', async () => {
+    const record = { id: 'r1', createdAt: START, lastActivity: START + 280_000 };
+    clock.current = START + 280_000;
+    await state.writeSession('s:1', { [SESSION_KEY]: record }, json, policy);
+    const ttl = await redis.pTTL('s:1');
+    expect(ttl).toBeGreaterThan(19_000);
+    expect(ttl).toBeLessThanOrEqual(20_000);
+  });
+
+  it('30-day idle and absolute timeouts give correct TTLs (no 32-bit overflow)', async () => {
+    const long = createPolicy({ idleTimeout: 30 * DAY, absoluteTimeout: 30 * DAY, clock });
+    await state.writeSession('s:1', { [SESSION_KEY]: startRecord(clock.now(), 'r1') }, json, long);
+    const ttl = await redis.pTTL('s:1');
+    expect(ttl).toBeGreaterThan(30 * DAY - 2_000);
+    expect(ttl).toBeLessThanOrEqual(30 * DAY);
+  });
+
+  it('refuses to write a session whose record any instance marked ended, in the same command', async () => {
+    await state.writeSession('s:1', { [SESSION_KEY]: startRecord(clock.now(), 'r1') }, json, policy);
+    await state.markEnded('r1', 70_000);
+    await redis.del('s:1'); // what the sign-out does after marking
+    expect(await state.writeSession('s:1', { [SESSION_KEY]: { ...startRecord(clock.now(), 'r1'), lastActivity: START } }, json, policy)).toBe('ended');
+    expect(await redis.exists('s:1')).toBe(0);
+  });
+
+  it('never moves a stored last-activity backwards (a slow request writes the later one)', async () => {
+    const record = startRecord(START, 'r1');
+    clock.current = START + 30_000;
+    await state.writeSession('s:1', { [SESSION_KEY]: { ...record, lastActivity: START + 30_000 } }, json, policy);
+    const slow = { user: 'changed by a slow request', [SESSION_KEY]: { ...record, lastActivity: START + 5_000 } };
+    expect(await state.writeSession('s:1', slow, json, policy)).toBe('written');
+    const stored = JSON.parse((await redis.get('s:1'))!);
+    expect(stored).toEqual({ user: 'changed by a slow request', [SESSION_KEY]: { ...record, lastActivity: START + 30_000 } });
+    expect(await redis.pTTL('s:1')).toBeGreaterThan(99_000 - 30_000 - 1_000);
+  });
+
+  it('deletes instead of writing a session whose deadline has passed', async () => {
+    await redis.set('s:1', 'old');
+    clock.current = START + 71_000;
+    expect(await state.writeSession('s:1', { [SESSION_KEY]: startRecord(START, 'r1') }, json, policy)).toBe('deleted');
+    expect(await redis.exists('s:1')).toBe(0);
+  });
+
+  it('anonymous sessions (no tracked record) live for the idle timeout plus touchInterval', async () => {
+    await state.writeSession('s:1', { [SESSION_KEY]: { endedReason: 'idle' } }, json, policy);
+    expect(await redis.pTTL('s:1')).toBeGreaterThan(69_000);
+    expect(await redis.pTTL('s:1')).toBeLessThanOrEqual(70_000);
+  });
+
+  it('works again after Redis forgot its scripts (SCRIPT FLUSH)', async () => {
+    await redis.scriptFlush();
+    expect(await state.writeSession('s:1', { [SESSION_KEY]: startRecord(clock.now(), 'r1') }, json, policy)).toBe('written');
+  });
+});
