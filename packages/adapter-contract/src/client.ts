@@ -3,11 +3,18 @@
  * It keeps cookies by name (no domain or path logic: the tests talk to one origin) and never follows redirects.
  */
 export class TestBrowser {
-  readonly cookies = new Map<string, string>();
   /** Every `Set-Cookie` header received, in order, for attribute checks. */
   readonly setCookieHeaders: string[] = [];
 
-  constructor(private readonly baseUrl: string) {}
+  /**
+   * @param baseUrl - where relative paths go.
+   * @param cookies - the cookie jar; pass another TestBrowser's to act as the same browser talking to
+   *   another instance of the app.
+   */
+  constructor(
+    private readonly baseUrl: string,
+    readonly cookies = new Map<string, string>(),
+  ) {}
 
   /** The `Cookie` header this browser sends now. */
   cookieHeader(): string {

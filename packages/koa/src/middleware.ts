@@ -15,7 +15,7 @@ import {
   type IdleSessionOptions,
 } from '@idle-session/core';
 import type { Context, Middleware, Next } from 'koa';
-import { dropSession, readStored, replaceSession, restoreSession, sessionOf, sessionOptions, type KoaSession } from './session.js';
+import { dropSession, readStored, writeConditionally, replaceSession, restoreSession, sessionOf, sessionOptions, type KoaSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking a Koa context. */
 export type KoaIdleSessionOptions = IdleSessionOptions<Context>;
@@ -67,8 +67,12 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
       ledger,
       now: policy.clock.now(),
     });
-    if (!decision.save) restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
-    else if (decision.record !== session[SESSION_KEY]) session[SESSION_KEY] = decision.record;
+    if (!decision.save) return restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
+    if (decision.record !== session[SESSION_KEY]) session[SESSION_KEY] = decision.record;
+    // A store that writes conditionally is written here, in one round trip, and koa-session is left with
+    // nothing to do: it would otherwise send the session's cookie again even when the write was refused,
+    // pointing the browser back at a session that another instance ended.
+    if (await writeConditionally(ctx, session)) restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
   }
 
   async function handle(ctx: Context, next: Next): Promise<void> {

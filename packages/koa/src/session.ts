@@ -70,3 +70,16 @@ export async function readStored(ctx: Context, key: string | undefined): Promise
   const data = (await options.store.get(key, options.maxAge, { rolling: options.rolling ?? false, ctx })) as Record<string, unknown> | null;
   return { exists: data != null, data: data ?? null };
 }
+
+/**
+ * For a store that writes conditionally (`CONDITIONAL_WRITES`): writes the session through it now and
+ * returns `true` (whether the store wrote it or refused it); `false` for any other store and for
+ * cookie-only sessions, which koa-session writes itself at the end of the request.
+ */
+export async function writeConditionally(ctx: Context, session: KoaSession): Promise<boolean> {
+  const options = sessionOptions(ctx);
+  const key = session.externalKey;
+  if (!options.store || !key || (options.store as unknown as Record<string, unknown>)[CONDITIONAL_WRITES] !== true) return false;
+  await options.store.set(key, session.toJSON(), options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx });
+  return true;
+}

@@ -22,8 +22,10 @@ export interface KoaAppSetup {
   shared?: SharedEndings;
   /** Shared by every instance of one app, so `waiting` and `release` reach a slow request on any instance. */
   slow?: SlowRequests;
-  /** Counts the session writes of every instance of one app (default: koa-session's saves). */
+  /** Counts the session writes of every instance of one app (default: koa-session's saves of this instance). */
   countWrites?: () => number;
+  /** Called at each of koa-session's saves (`beforeSave`). */
+  onSave?: () => void;
 }
 
 /** Starts the contract suite's test app on Koa with koa-session: with a store (by default a MemoryStore), or cookie-only. */
@@ -37,9 +39,12 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
   const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (ctx) => ctx.path !== '/background' });
   const store = mode === 'store' ? (setup.store?.(idle) ?? new MemoryStore()) : undefined;
   let saves = 0;
-  const beforeSave = () => void saves++;
+  const beforeSave = () => {
+    saves++;
+    setup.onSave?.();
+  };
   const countWrites = setup.countWrites ?? (() => saves);
-  outer.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', beforeSave, ...(store ? { store } : {}) }, outer));
+  outer.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', beforeSave, ...(store ? { store: store as never } : {}) }, outer));
   app.use(idle);
   const guard = idle.requireSignIn({ loginUrl: '/login' });
   const slow = setup.slow ?? new SlowRequests();

@@ -1,0 +1,62 @@
+import { alternate, runAdapterContract, runInstancesContract, SlowRequests, type HarnessOptions } from '@idle-session/adapter-contract';
+import { RedisSessionState } from '@idle-session/redis';
+import { idleSessionRedisStore, type KoaIdleSessionRedisStore } from '@idle-session/redis/koa';
+import { createClient } from 'redis';
+import { afterAll } from 'vitest';
+import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
+import type { KoaIdleSessionMiddleware } from '../src/index.js';
+import { startKoaApp } from './app.js';
+
+// Two instances of the app, each with its own adapter (so its own in-process ledger) and, with a store,
+// its own store object, sharing one real redis-server that this file starts and stops.
+let server: Promise<RedisServer> | undefined;
+let client: ReturnType<typeof createClient> | undefined;
+
+async function redis(): Promise<ReturnType<typeof createClient>> {
+  server ??= startRedisServer('The Koa-on-Redis tests');
+  if (!client) client = await createClient({ url: (await server).url }).connect();
+  return client;
+}
+afterAll(async () => {
+  await client?.quit();
+  await (await server)?.stop();
+});
+
+async function startPair(options: HarnessOptions, mode: 'store' | 'cookie') {
+  const connection = await redis();
+  await connection.flushDb();
+  const state = new RedisSessionState({ client: connection });
+  const stores: KoaIdleSessionRedisStore[] = [];
+  const store = (idle: KoaIdleSessionMiddleware) => {
+    stores.push(idleSessionRedisStore({ client: connection, state, policy: idle.policy }));
+    return stores.at(-1)!;
+  };
+  const writes = { count: 0 };
+  const countWrites = mode === 'store' ? () => stores.reduce((sum, each) => sum + each.writes, 0) : () => writes.count;
+  const setup = { slow: new SlowRequests(), shared: state, store, countWrites, onSave: () => void writes.count++ };
+  const a = await startKoaApp(options, mode, setup);
+  const b = await startKoaApp(options, mode, setup);
+  return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
+}
+
+async function storedSessions() {
+  const connection = await redis();
+  const keys = (await connection.keys('*')).filter((key) => !key.startsWith('idle-session:'));
+  return Promise.all(keys.map(async (key) => ({ key, pttl: await connection.pTTL(key) })));
+}
+
+runAdapterContract({
+  name: 'Koa 3 + koa-session + koa-redis, two instances on one Redis, requests alternating',
+  start: async (options) => {
+    const { a, b } = await startPair(options, 'store');
+    return alternate([a, b]);
+  },
+});
+runInstancesContract({ name: 'Koa 3 + koa-session + koa-redis', start: (options) => startPair(options, 'store'), storedSessions });
+// Cookie-only sessions live in the browser: what several instances share is the ended marks alone (see the
+// Koa README for what holds without a store), so they run the promises about endings, not the whole suite.
+runInstancesContract({
+  name: 'Koa 3 + koa-session cookie-only, ended marks in Redis',
+  start: (options) => startPair(options, 'cookie'),
+  storedSessions,
+});
