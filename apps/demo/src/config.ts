@@ -13,6 +13,10 @@ export interface DemoConfig {
   absoluteTimeoutMs: number;
   /** Secret that signs the session cookie. */
   sessionSecret: string;
+  /** `true` when SESSION_SECRET was set (instances sharing a Redis need one secret). */
+  sessionSecretGiven: boolean;
+  /** Where sessions are kept: `null` for the embedded memory store, else a `redis://` or `rediss://` URL. */
+  redisUrl: string | null;
 }
 
 /** Thrown for an environment variable the app cannot use; the message names it. */
@@ -34,8 +38,9 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number | undefi
 
 /**
  * Reads `FRAMEWORK` (`express`, the default, or `koa`), `PORT` (default 3000), `IDLE_TIMEOUT` (seconds, default 900), `WARN_BEFORE` (seconds, default 120, or half of a shorter-than-4-minute idle timeout),
- * `ABSOLUTE_TIMEOUT` (seconds, default 28800) and `SESSION_SECRET` (default: random at each start, which
- * signs everybody out on restart, as the memory store does anyway).
+ * `ABSOLUTE_TIMEOUT` (seconds, default 28800), `SESSION_SECRET` (default: random at each start, which
+ * signs everybody out on restart, as the memory store does anyway) and `REDIS_URL` (default: none, the
+ * embedded memory store; `redis://host:port` keeps sessions in Redis, shared by every instance).
  * @throws {@link ConfigError} naming the variable.
  */
 export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): DemoConfig {
@@ -48,6 +53,10 @@ export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): 
   if (framework !== 'express' && framework !== 'koa') {
     throw new ConfigError(`FRAMEWORK must be "express" or "koa", got ${JSON.stringify(env.FRAMEWORK)}.`);
   }
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (such as redis://127.0.0.1:6379), got ${JSON.stringify(env.REDIS_URL)}.`);
+  }
   return {
     framework,
     port,
@@ -55,5 +64,7 @@ export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): 
     warnBeforeMs: seconds(env, 'WARN_BEFORE', undefined),
     absoluteTimeoutMs: seconds(env, 'ABSOLUTE_TIMEOUT', 28_800),
     sessionSecret: env.SESSION_SECRET || randomSecret(),
+    sessionSecretGiven: Boolean(env.SESSION_SECRET),
+    redisUrl,
   };
 }

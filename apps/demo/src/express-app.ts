@@ -1,9 +1,12 @@
 import type { RequestListener } from 'node:http';
 import { idleSession, type IdlePolicy } from '@idle-session/express';
+import { RedisSessionState } from '@idle-session/redis';
+import { IdleSessionRedisStore } from '@idle-session/redis/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
+import type { DemoRedis } from './redis.js';
 import { errorPage, homePage, knownLook, loginPage, ROUTES } from './pages.js';
 import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
@@ -12,12 +15,15 @@ function demoSession(req: Request): DemoSession {
 }
 
 /**
- * The sample app on Express 5 with express-session's memory store: sign in as demo/demo, type notes,
- * leave it idle, see the warning and the expiry.
+ * The sample app on Express 5 with express-session: sign in as demo/demo, type notes, leave it idle, see
+ * the warning and the expiry. Sessions live in express-session's memory store, or, given a Redis
+ * connection, in Redis (connect-redis), shared by every instance.
  */
-export function createExpressApp(config: DemoConfig): { handler: RequestListener; policy: IdlePolicy } {
+export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy } {
   const timeouts = pageTimeouts(config);
-  const idle = idleSession(policyOptions(config));
+  const state = redis ? new RedisSessionState({ client: redis }) : undefined;
+  const idle = idleSession({ ...policyOptions(config), shared: state });
+  const store = redis && state ? new IdleSessionRedisStore({ client: redis, state, policy: idle.policy }) : undefined;
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -31,6 +37,7 @@ export function createExpressApp(config: DemoConfig): { handler: RequestListener
       secret: config.sessionSecret,
       resave: false,
       saveUninitialized: false,
+      store, // undefined: express-session's MemoryStore
       // No maxAge and no expires: a browser-session cookie, gone when the browser closes.
       cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto' },
     }),

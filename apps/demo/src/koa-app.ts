@@ -4,10 +4,13 @@ import type { RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { idleSession, MemoryStore, type IdlePolicy } from '@idle-session/koa';
+import { RedisSessionState } from '@idle-session/redis';
+import { idleSessionRedisStore } from '@idle-session/redis/koa';
 import Koa, { type Context } from 'koa';
 import session from 'koa-session';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
+import type { DemoRedis } from './redis.js';
 import { errorPage, homePage, knownLook, loginPage, ROUTES } from './pages.js';
 import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
@@ -16,12 +19,14 @@ function demoSession(ctx: Context): DemoSession {
 }
 
 /**
- * The sample app on Koa 3 with koa-session and an in-memory store: the same pages and behaviour as the
- * Express server.
+ * The sample app on Koa 3 with koa-session: the same pages and behaviour as the Express server. Sessions
+ * live in an in-memory store, or, given a Redis connection, in Redis (koa-redis), shared by every instance.
  */
-export function createKoaApp(config: DemoConfig): { handler: RequestListener; policy: IdlePolicy } {
+export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy } {
   const timeouts = pageTimeouts(config);
-  const idle = idleSession(policyOptions(config));
+  const state = redis ? new RedisSessionState({ client: redis }) : undefined;
+  const idle = idleSession({ ...policyOptions(config), shared: state });
+  const store = redis && state ? idleSessionRedisStore({ client: redis, state, policy: idle.policy }) : new MemoryStore();
   const app = new Koa({ keys: [config.sessionSecret] });
   const router = new Router();
   const form = (limit: string) => bodyParser({ enableTypes: ['form'], formLimit: limit });
@@ -51,7 +56,7 @@ export function createKoaApp(config: DemoConfig): { handler: RequestListener; po
     ctx.body = createReadStream(file);
   });
   // maxAge 'session': a browser-session cookie with no Expires or Max-Age, gone when the browser closes.
-  app.use(session({ key: 'demo.sid', maxAge: 'session', httpOnly: true, sameSite: 'lax', store: new MemoryStore() }, app));
+  app.use(session({ key: 'demo.sid', maxAge: 'session', httpOnly: true, sameSite: 'lax', store }, app));
   app.use(idle);
   app.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');

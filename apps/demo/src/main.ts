@@ -5,6 +5,7 @@ import { IdlePolicyError } from '@idle-session/express';
 import { ConfigError, readConfig } from './config.js';
 import { createExpressApp } from './express-app.js';
 import { createKoaApp } from './koa-app.js';
+import { connectRedis, withoutPassword, type DemoRedis } from './redis.js';
 
 /** Which environment variable sets each policy option, so a start-up error can name it. */
 const VARIABLES: Record<string, string> = { idleTimeout: 'IDLE_TIMEOUT', warnBefore: 'WARN_BEFORE', absoluteTimeout: 'ABSOLUTE_TIMEOUT' };
@@ -20,9 +21,22 @@ try {
   throw error;
 }
 
+let redis: DemoRedis | null = null;
+if (config.redisUrl) {
+  try {
+    redis = await connectRedis(config.redisUrl);
+  } catch (error) {
+    console.error(`idle-session demo: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  if (!config.sessionSecretGiven) {
+    console.warn('idle-session demo: REDIS_URL is set but SESSION_SECRET is not: other instances cannot read this one\'s cookies. Give every instance the same SESSION_SECRET.');
+  }
+}
+
 let demo;
 try {
-  demo = config.framework === 'koa' ? createKoaApp(config) : createExpressApp(config);
+  demo = config.framework === 'koa' ? createKoaApp(config, redis) : createExpressApp(config, redis);
 } catch (error) {
   if (error instanceof IdlePolicyError) {
     console.error(`idle-session demo: ${error.message} Check ${VARIABLES[error.option] ?? 'the settings'} (in seconds).`);
@@ -38,7 +52,8 @@ server.listen(config.port, () => {
   console.log(
     `idle-session demo (${config.framework}) listening on http://localhost:${port} ` +
       `(idle timeout ${policy.idleTimeout / 1000} s, warning ${policy.warnBefore / 1000} s before, ` +
-      `absolute timeout ${(policy.absoluteTimeout ?? 0) / 1000} s). Sign in as demo / demo.`,
+      `absolute timeout ${(policy.absoluteTimeout ?? 0) / 1000} s; sessions ${config.redisUrl ? `in Redis at ${withoutPassword(config.redisUrl)}` : 'in memory'}). ` +
+      'Sign in as demo / demo.',
   );
 });
 server.on('error', (error) => {
@@ -49,5 +64,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     server.close();
     server.closeAllConnections();
+    redis?.destroy();
   });
 }

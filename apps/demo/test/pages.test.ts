@@ -15,14 +15,19 @@ describe('demo configuration', () => {
       warnBeforeMs: undefined,
       absoluteTimeoutMs: 28_800_000,
       sessionSecret: 'random',
+      sessionSecretGiven: false,
+      redisUrl: null,
     });
-    expect(readConfig({ FRAMEWORK: 'koa', PORT: '0', IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '60', SESSION_SECRET: 's' }, () => 'x')).toEqual({
+    const env = { FRAMEWORK: 'koa', PORT: '0', IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '60', SESSION_SECRET: 's', REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(readConfig(env, () => 'x')).toEqual({
       framework: 'koa',
       port: 0,
       idleTimeoutMs: 6000,
       warnBeforeMs: 3000,
       absoluteTimeoutMs: 60_000,
       sessionSecret: 's',
+      sessionSecretGiven: true,
+      redisUrl: 'redis://127.0.0.1:6379',
     });
   });
 
@@ -41,6 +46,8 @@ describe('demo configuration', () => {
     [{ IDLE_TIMEOUT: '0x10' }, /IDLE_TIMEOUT/],
     [{ IDLE_TIMEOUT: '0.0001' }, /IDLE_TIMEOUT/],
     [{ IDLE_TIMEOUT: '1e400' }, /IDLE_TIMEOUT/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => readConfig(env, () => 'x')).toThrow(ConfigError);
     expect(() => readConfig(env, () => 'x')).toThrow(message);
@@ -67,5 +74,13 @@ describe('demo pages', () => {
     const page = loginPage({ reason: null, error: 'Incorrect username or password.', username: '"><script>x</script>', timeouts });
     expect(page).not.toContain('<script>x');
     expect(page).toContain(escapeHtml('"><script>x</script>'));
+  });
+});
+
+describe('demo Redis URL in logs', () => {
+  it('never prints a password', async () => {
+    const { withoutPassword } = await import('../src/redis.js');
+    expect(withoutPassword('redis://user:secret@db:6379/0')).toBe('redis://user:***@db:6379/0');
+    expect(withoutPassword('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 });
