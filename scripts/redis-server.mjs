@@ -1,8 +1,10 @@
 // The one place that starts a real Redis for tests and benchmarks: Debian's redis-server
 // (apt-get install -y redis-server), on a free loopback port, with persistence off. Nothing is mocked.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Path of the redis-server executable: REDIS_SERVER_PATH, else Debian's /usr/bin/redis-server. */
 export const redisServerPath = process.env.REDIS_SERVER_PATH || '/usr/bin/redis-server';
@@ -23,8 +25,12 @@ function freePort() {
  * @typedef {object} RedisServer
  * @property {string} url - `redis://127.0.0.1:PORT`.
  * @property {number} port
- * @property {() => Promise<void>} stop - stops the server (SIGTERM) and waits for it to exit.
- * @property {() => Promise<void>} restart - starts it again on the same port, empty (an outage ends).
+ * @property {(options?: { keepData?: boolean }) => Promise<void>} stop - stops the server (SIGTERM) and
+ *   waits for it to exit; with `keepData`, it first saves its data (SAVE), which `start` loads again, as a
+ *   Redis with persistence does across a restart.
+ * @property {() => Promise<void>} start - starts it again on the same port (after `stop`).
+ * @property {() => void} pause - freezes the server (SIGSTOP): connected, but it answers nothing.
+ * @property {() => void} resume - lets a paused server answer again (SIGCONT).
  */
 
 /**
@@ -41,26 +47,47 @@ export async function startRedisServer(who) {
     );
   }
   const port = await freePort();
-  let child = await launch(port);
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+  const dir = mkdtempSync(join(tmpdir(), 'idle-session-redis-'));
+  let child = await launch(port, dir);
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop,
-    async restart() {
-      await stop();
-      child = await launch(port);
+    async stop({ keepData = false } = {}) {
+      if (exited()) return;
+      child.kill('SIGCONT');
+      if (keepData) await command(port, 'SAVE');
+      await new Promise((resolve) => {
+        child.once('exit', () => resolve(undefined));
+        child.kill('SIGTERM');
+      });
+      if (!keepData) rmSync(dir, { recursive: true, force: true });
     },
+    async start() {
+      if (!exited()) return;
+      child = await launch(port, dir);
+    },
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
   };
 }
 
-function launch(port) {
-  const child = spawn(redisServerPath, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+/** Sends one inline command to the server and waits for its first line of answer. */
+function command(port, text) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${text}\r\n`));
+    socket.once('data', (data) => {
+      socket.end();
+      resolve(String(data));
+    });
+    socket.once('error', reject);
+  });
+}
+
+function launch(port, dir) {
+  // No automatic saves and no append-only file: data is kept across a restart only when a test asks (SAVE).
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = spawn(redisServerPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -20,6 +20,26 @@ export interface InstancesTarget {
   start(options: HarnessOptions): Promise<{ a: RunningApp; b: RunningApp; close(): Promise<void> }>;
   /** The session keys in the shared store now (`[]` for cookie-only sessions). */
   storedSessions(): Promise<StoredKey[]>;
+  /**
+   * Store outages, for the outage tests: `pause` makes the store answer nothing (slower than the
+   * adapter's store timeout) until `resume`; `stop` takes it down, keeping its data, until `start`.
+   */
+  outage: {
+    pause(): void | Promise<void>;
+    resume(): void | Promise<void>;
+    stop(): Promise<void>;
+    start(): Promise<void>;
+  };
+}
+
+/** What every request must get while the store is unavailable. */
+async function expectUnavailable(response: Response, json: boolean): Promise<void> {
+  expect(response.status).toBe(503);
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(response.headers.get('location')).toBeNull();
+  if (json) expect(await response.json()).toEqual({ state: 'unavailable' });
+  else await response.arrayBuffer();
 }
 
 const T = 60_000;
@@ -115,6 +135,54 @@ export function runInstancesContract(target: InstancesTarget): void {
       return added[0]?.key ?? null;
     }
     const pttlOf = async (key: string) => (await target.storedSessions()).find((entry) => entry.key === key)?.pttl;
+
+    /** Every kind of request, on both instances, gets the outage answer, and none of them counts as activity. */
+    async function expectOutageAnswers(): Promise<void> {
+      const checks = [a, b].flatMap((client) => [
+        client.request('GET', `${prefix}/status`).then((response) => expectUnavailable(response, true)),
+        client
+          .request('POST', `${prefix}/keepalive`, { headers: { 'x-idle-session': '1', 'sec-fetch-site': 'same-origin' } })
+          .then((response) => expectUnavailable(response, true)),
+        client.request('GET', 'protected', { headers: { accept: 'text/html' } }).then((response) => expectUnavailable(response, false)),
+        client.request('GET', 'protected', { headers: { accept: 'application/json' } }).then((response) => expectUnavailable(response, true)),
+        client.request('GET', 'page', { headers: { accept: 'text/html' } }).then((response) => expectUnavailable(response, false)),
+      ]);
+      await Promise.all(checks);
+    }
+
+    it('a store slower than its timeout: 503 unavailable everywhere, nothing counted; then the session carries on', { timeout: 60_000 }, async () => {
+      await signInOnA();
+      const start = clock.current;
+      clock.current = start + 20_000;
+      await target.outage.pause();
+      try {
+        await expectOutageAnswers();
+      } finally {
+        await target.outage.resume();
+      }
+      expect((await b.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T - 20_000 });
+      expect((await a.keepAlive(prefix)).status).toBe(200);
+      expect((await b.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T });
+    });
+
+    it('a store that goes down and comes back: 503 meanwhile; afterwards a session carries on, one whose deadline passed is expired (idle)', { timeout: 60_000 }, async () => {
+      await signInOnA(); // the session whose idle deadline passes during the outage
+      const early = a.cookieHeader();
+      clock.current += 30_000;
+      const late = new TestBrowser(pair.b.url);
+      expect((await late.request('POST', 'sign-in')).status).toBe(200); // signed in 30 s later
+      await target.outage.stop();
+      try {
+        await expectOutageAnswers();
+        clock.current += 40_000; // past the first session's idle deadline, 20 s left for the second
+        await expectOutageAnswers();
+      } finally {
+        await target.outage.start();
+      }
+      expect((await late.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T - 40_000 });
+      expect(await statusWith(pair.a.url, early)).toEqual({ state: 'expired', reason: 'idle' });
+      expect((await new TestBrowser(pair.b.url).request('POST', `${prefix}/keepalive`, { headers: { cookie: early, 'x-idle-session': '1' } })).status).toBe(401);
+    });
 
     it("the store's clock follows the policy: TTL up to the idle deadline plus touchInterval, moved only by writes of activity", async () => {
       const key = await signInAndFindKey();

@@ -11,12 +11,13 @@ import {
 } from './endpoints.js';
 import type { SessionEvaluation } from './evaluate.js';
 import { checkKeepAliveOrigin } from './guard.js';
-import type { HeaderReader } from './guard-route.js';
+import { wantsJson, type HeaderReader } from './guard-route.js';
 import { SessionLedger } from './ledger.js';
 import { resolveOptions, type IdleSessionOptions, type ResolvedOptions } from './options.js';
 import type { IdlePolicy } from './policy.js';
 import { recordId, type ExpiryReason } from './record.js';
 import { endedTtlMs } from './shared.js';
+import { StoreUnavailableError, unavailableResponse } from './unavailable.js';
 import type { RequestActivity } from './request.js';
 
 /** Options of an adapter's `requireSignIn()` guard. */
@@ -95,6 +96,21 @@ export function routeRequest<Request>(
 /** The answer of an endpoint once the session was evaluated: see `statusResponse` and `keepAliveResponse`. */
 export function endpointResponse(endpoint: EndpointName, evaluation: SessionEvaluation, policy: IdlePolicy): EndpointResponse {
   return endpoint === 'status' ? statusResponse(evaluation, policy) : keepAliveResponse(evaluation, policy);
+}
+
+/**
+ * What an adapter does with a request while the session store is unavailable (a `StoreUnavailableError`,
+ * or a session read back as `unavailableSession()`): the endpoints and requests for data get the 503 JSON
+ * of `unavailableResponse()`; pages get a `StoreUnavailableError` for the app's error page (503). Never
+ * the protected page, never a redirect to the login page, nothing counted as activity.
+ */
+export function unavailableDecision(
+  endpoint: EndpointName | null,
+  header: HeaderReader,
+  cause?: unknown,
+): { readonly respond: EndpointResponse } | { readonly error: StoreUnavailableError } {
+  if (endpoint !== null || wantsJson(header)) return { respond: unavailableResponse() };
+  return { error: cause instanceof StoreUnavailableError ? cause : new StoreUnavailableError() };
 }
 
 /** What every adapter sets up once, at start-up, by {@link setUpAdapter}. */

@@ -17,7 +17,7 @@ export const ENDPOINT_METHODS: Readonly<Record<EndpointName, string>> = Object.f
 export interface EndpointResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: StatusBody | ForbiddenBody | { state: 'error'; message: string } | null;
+  readonly body: StatusBody | ForbiddenBody | { state: 'unavailable' } | { state: 'error'; message: string } | null;
 }
 
 const JSON_HEADERS = Object.freeze({

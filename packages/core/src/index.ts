@@ -65,9 +65,18 @@ export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type He
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
 export { CONDITIONAL_WRITES, endedTtlMs, storeTtlMs, type SharedEndings } from './shared.js';
 export {
+  isUnavailableRecord,
+  RETRY_AFTER_SECONDS,
+  StoreUnavailableError,
+  unavailableResponse,
+  unavailableSession,
+  type UnavailableBody,
+} from './unavailable.js';
+export {
   endpointResponse,
   routeRequest,
   setUpAdapter,
+  unavailableDecision,
   type AdapterSetup,
   type IdleSessionAdapter,
   type RequireSignInOptions,

@@ -3,6 +3,7 @@ import {
   endpointResponse,
   evaluateRecord,
   guardDecision,
+  isUnavailableRecord,
   planRequest,
   readEndedReason,
   routeRequest,
@@ -10,12 +11,16 @@ import {
   setUpAdapter,
   settleBeforeSave,
   startRecord,
+  StoreUnavailableError,
+  unavailableDecision,
+  type EndpointName,
   type EndpointResponse,
   type IdleSessionAdapter,
   type IdleSessionOptions,
+  type RequestActivity,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { checkBeforeSave, destroy, regenerate, requireSession, type ExpressSession } from './session.js';
+import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, type ExpressSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking an Express request. */
 export type ExpressIdleSessionOptions = IdleSessionOptions<Request>;
@@ -71,10 +76,31 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     });
   }
 
+  /** The session store is unavailable: 503 JSON for the endpoints and data requests, the app's 503 page otherwise. */
+  function unavailable(req: Request, res: Response, next: NextFunction, endpoint: EndpointName | null, cause?: unknown): void {
+    const session = (req as Request & { session?: ExpressSession }).session;
+    if (session) neverSave(session); // nothing read, so nothing to write back
+    const decision = unavailableDecision(endpoint, (name) => req.get(name), cause);
+    if ('respond' in decision) return send(res, decision.respond, req.method);
+    res.set({ 'Cache-Control': 'no-store', ...decision.error.headers });
+    next(decision.error);
+  }
+
   async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
     const route = routeRequest(resolved, req, req.method, req.path, (name) => req.get(name));
     if ('respond' in route) return send(res, route.respond, req.method);
     const session = requireSession(req);
+    if (isUnavailableRecord(session[SESSION_KEY])) return unavailable(req, res, next, route.endpoint);
+    try {
+      if (await evaluate(req, res, session, route)) next();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      unavailable(req, res, next, route.endpoint, error);
+    }
+  }
+
+  /** Applies the session's plan for this request; answers an endpoint, or returns `true` to pass the request on. */
+  async function evaluate(req: Request, res: Response, session: ExpressSession, route: { endpoint: EndpointName | null; activity: RequestActivity }): Promise<boolean> {
     const record = session[SESSION_KEY];
     const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
     if (record !== undefined) protect(req, session);
@@ -88,8 +114,11 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       session[SESSION_KEY] = plan.write;
     }
     setState(req, plan.evaluation);
-    if (route.endpoint) return send(res, endpointResponse(route.endpoint, plan.evaluation, policy), req.method);
-    next();
+    if (!route.endpoint) return true;
+    // A keep-alive says "extended" only once the store has it; express-session then has nothing left to save.
+    if (plan.write) await save(requireSession(req));
+    send(res, endpointResponse(route.endpoint, plan.evaluation, policy), req.method);
+    return false;
   }
 
   const middleware = ((req: Request, res: Response, next: NextFunction) => {

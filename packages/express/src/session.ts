@@ -29,6 +29,24 @@ export function destroy(session: Session): Promise<void> {
   return new Promise((resolve, reject) => session.destroy((error: unknown) => (error ? reject(error) : resolve())));
 }
 
+/** Saves the session now (through any check installed by {@link checkBeforeSave}). */
+export function save(session: Session): Promise<void> {
+  return new Promise((resolve, reject) => session.save((error: unknown) => (error ? reject(error) : resolve())));
+}
+
+/** Makes express-session never write this session back (it holds nothing that was read from the store). */
+export function neverSave(session: Session): void {
+  Object.defineProperty(session, 'save', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value(this: Session, callback?: (error?: unknown) => void) {
+      callback?.();
+      return this;
+    },
+  });
+}
+
 type SaveCallback = (error?: unknown) => void;
 type StoreLike = { get(id: string, callback: (error: unknown, session?: Record<string, unknown> | null) => void): void };
 

@@ -14,7 +14,12 @@ let client: ReturnType<typeof createClient> | undefined;
 
 async function redis(): Promise<ReturnType<typeof createClient>> {
   server ??= startRedisServer('The Express-on-Redis tests');
-  if (!client) client = await createClient({ url: (await server).url }).connect();
+  if (!client) {
+    // No offline queue: while Redis is down, commands fail at once instead of waiting for the timeout.
+    client = createClient({ url: (await server).url, disableOfflineQueue: true });
+    client.on('error', () => {}); // outages are the tests' own doing; the adapters answer 503
+    await client.connect();
+  }
   return client;
 }
 afterAll(async () => {
@@ -25,7 +30,7 @@ afterAll(async () => {
 async function startPair(options: HarnessOptions) {
   const connection = await redis();
   await connection.flushDb();
-  const state = new RedisSessionState({ client: connection });
+  const state = new RedisSessionState({ client: connection, timeout: 1_000 });
   const stores: IdleSessionRedisStore[] = [];
   const store = (idle: IdleSessionMiddleware) => {
     stores.push(new IdleSessionRedisStore({ client: connection, state, policy: idle.policy }));
@@ -46,9 +51,22 @@ runAdapterContract({
   },
 });
 
+/** Store outages on the real redis-server: frozen (SIGSTOP), or stopped and started again with its data. */
+const outage = {
+  pause: async () => (await server)!.pause(),
+  resume: async () => (await server)!.resume(),
+  stop: async () => (await server)!.stop({ keepData: true }),
+  async start() {
+    await (await server)!.start();
+    const connection = await redis();
+    if (!connection.isReady) await new Promise((resolve) => connection.once('ready', resolve));
+  },
+};
+
 runInstancesContract({
   name: 'Express 5 + express-session + connect-redis',
   start: startPair,
+  outage,
   async storedSessions() {
     const connection = await redis();
     const keys = await connection.keys('sess:*');

@@ -3,6 +3,7 @@ import {
   endpointResponse,
   evaluateRecord,
   guardDecision,
+  isUnavailableRecord,
   planRequest,
   readEndedReason,
   routeRequest,
@@ -10,12 +11,15 @@ import {
   setUpAdapter,
   settleBeforeSave,
   startRecord,
+  StoreUnavailableError,
+  unavailableDecision,
+  type EndpointName,
   type EndpointResponse,
   type IdleSessionAdapter,
   type IdleSessionOptions,
 } from '@idle-session/core';
 import type { Context, Middleware, Next } from 'koa';
-import { dropSession, readStored, writeConditionally, replaceSession, restoreSession, sessionOf, sessionOptions, type KoaSession } from './session.js';
+import { conditionalStore, dropSession, readStored, replaceSession, restoreSession, sessionOf, sessionOptions, type KoaSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking a Koa context. */
 export type KoaIdleSessionOptions = IdleSessionOptions<Context>;
@@ -70,9 +74,24 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     if (!decision.save) return restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
     if (decision.record !== session[SESSION_KEY]) session[SESSION_KEY] = decision.record;
     // A store that writes conditionally is written here, in one round trip, and koa-session is left with
-    // nothing to do: it would otherwise send the session's cookie again even when the write was refused,
-    // pointing the browser back at a session that another instance ended.
-    if (await writeConditionally(ctx, session)) restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
+    // nothing to do (the data is put back as loaded, whatever the outcome): it would otherwise send the
+    // session's cookie again even when the write was refused, pointing the browser back at a session
+    // that another instance ended, or write it a second time after a store outage.
+    const store = conditionalStore(ctx, session);
+    if (!store) return;
+    try {
+      await store.write(session.toJSON());
+    } finally {
+      restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
+    }
+  }
+
+  /** The session store is unavailable: 503 JSON for the endpoints and data requests, the app's 503 page otherwise. */
+  function unavailable(ctx: Context, endpoint: EndpointName | null, cause?: unknown): void {
+    const decision = unavailableDecision(endpoint, (name) => ctx.get(name) || undefined, cause);
+    if ('respond' in decision) return send(ctx, decision.respond);
+    ctx.set({ 'Cache-Control': 'no-store', ...decision.error.headers });
+    throw decision.error;
   }
 
   async function handle(ctx: Context, next: Next): Promise<void> {
@@ -83,26 +102,33 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     const browserSession = sessionOptions(ctx).maxAge === 'session';
     const session = sessionOf(ctx);
     const record = session?.[SESSION_KEY];
+    if (isUnavailableRecord(record)) return unavailable(ctx, route.endpoint);
     // A deep snapshot (as JSON): an in-place change to nested data must count as a change.
     const loaded = session && record !== undefined ? JSON.stringify(session.toJSON()) : null;
-    // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
-    if (!sessionOptions(ctx).store) await learnEnded(record);
-    const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
-    if (plan.discard) {
-      await replaceSession(ctx, {});
-    } else if (plan.expire) {
-      await endRecord(record);
-      await replaceSession(ctx, { [SESSION_KEY]: endedRecord(plan.expire.reason) });
-    } else if (plan.write && session) {
-      session[SESSION_KEY] = plan.write;
-    }
-    setState(ctx, plan.evaluation);
     try {
-      if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
-      else await next();
-    } finally {
-      if (browserSession) sessionOptions(ctx).maxAge = 'session';
-      if (session && loaded && sessionOf(ctx) === session) await settle(ctx, session, loaded);
+      // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
+      if (!sessionOptions(ctx).store) await learnEnded(record);
+      const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
+      if (plan.discard) {
+        await replaceSession(ctx, {});
+      } else if (plan.expire) {
+        await endRecord(record);
+        await replaceSession(ctx, { [SESSION_KEY]: endedRecord(plan.expire.reason) });
+      } else if (plan.write && session) {
+        session[SESSION_KEY] = plan.write;
+      }
+      setState(ctx, plan.evaluation);
+      try {
+        if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
+        else await next();
+      } finally {
+        if (browserSession) sessionOptions(ctx).maxAge = 'session';
+        if (session && loaded && sessionOf(ctx) === session) await settle(ctx, session, loaded);
+      }
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      if (session && loaded && sessionOf(ctx) === session) restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
+      unavailable(ctx, route.endpoint, error);
     }
   }
 

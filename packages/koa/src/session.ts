@@ -72,14 +72,14 @@ export async function readStored(ctx: Context, key: string | undefined): Promise
 }
 
 /**
- * For a store that writes conditionally (`CONDITIONAL_WRITES`): writes the session through it now and
- * returns `true` (whether the store wrote it or refused it); `false` for any other store and for
- * cookie-only sessions, which koa-session writes itself at the end of the request.
+ * For a store that writes conditionally (`CONDITIONAL_WRITES`), a writer of this request's session through
+ * it; `null` for any other store and for cookie-only sessions, which koa-session writes itself at the end
+ * of the request.
  */
-export async function writeConditionally(ctx: Context, session: KoaSession): Promise<boolean> {
+export function conditionalStore(ctx: Context, session: KoaSession): { write(data: Record<string, unknown>): Promise<unknown> } | null {
   const options = sessionOptions(ctx);
   const key = session.externalKey;
-  if (!options.store || !key || (options.store as unknown as Record<string, unknown>)[CONDITIONAL_WRITES] !== true) return false;
-  await options.store.set(key, session.toJSON(), options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx });
-  return true;
+  const store = options.store;
+  if (!store || !key || (store as unknown as Record<string, unknown>)[CONDITIONAL_WRITES] !== true) return null;
+  return { write: async (data) => store.set(key, data, options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx }) };
 }

@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, type IdlePolicy } from '@idle-session/core';
+import { CONDITIONAL_WRITES, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { RedisSessionState } from './state.js';
@@ -56,6 +56,37 @@ export class IdleSessionRedisStore extends RedisStore {
     super({ client: options.client, prefix: options.prefix, disableTouch: true });
     this.#state = options.state;
     this.#policy = options.policy;
+  }
+
+  /**
+   * Reads a session (connect-redis's own `get`) within the state's timeout. While Redis is unavailable it
+   * answers a session holding only the outage marker (`unavailableSession()` of core) instead of an error,
+   * which express-session would turn into a 500 before the adapter runs; the adapter answers 503 and never
+   * writes the marker back.
+   */
+  override async get(sid: string, callback?: Callback): Promise<unknown> {
+    let session: unknown;
+    try {
+      session = await this.#state.withinTimeout(() => super.get(sid));
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) {
+        if (!callback) throw error;
+        return callback(error);
+      }
+      session = { cookie: {}, ...unavailableSession() };
+    }
+    return callback ? callback(null, session) : session;
+  }
+
+  /** Destroys a session (connect-redis's own `destroy`) within the state's timeout; a `StoreUnavailableError` while Redis is unavailable. */
+  override async destroy(sid: string, callback?: Callback): Promise<void> {
+    try {
+      await this.#state.withinTimeout(() => super.destroy(sid));
+      callback?.();
+    } catch (error) {
+      if (!callback) throw error;
+      callback(error);
+    }
   }
 
   /** Writes the session conditionally; see the class description. Errors go to `callback` (or reject). */

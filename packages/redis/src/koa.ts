@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, type IdlePolicy } from '@idle-session/core';
+import { CONDITIONAL_WRITES, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
 import koaRedis from 'koa-redis';
 import type { RedisSessionState } from './state.js';
 
@@ -28,6 +28,8 @@ export interface KoaIdleSessionRedisStore {
  * any instance ended, never an older last-activity, and with a TTL that follows the policy (koa-redis
  * would store a `maxAge: 'session'` session with no TTL at all). Reading and destroying are koa-redis's.
  * koa-session's `maxAge` argument is ignored: idle-session's policy decides how long a session lives.
+ * Every command runs within the state's `timeout`; while Redis is unavailable, `get` answers the outage
+ * marker of core's `unavailableSession()` and the adapter answers 503.
  *
  * @example
  * ```ts
@@ -51,12 +53,21 @@ export function idleSessionRedisStore(options: KoaIdleSessionRedisStoreOptions):
   let writes = 0;
   return {
     [CONDITIONAL_WRITES]: true,
-    get: async (key) => ((await base.get(key)) as Record<string, unknown> | null) ?? null,
+    // While Redis is unavailable: a session holding only the outage marker instead of an error, which
+    // koa-session would turn into a 500 before the adapter runs; the adapter answers 503 and writes nothing.
+    async get(key) {
+      try {
+        return ((await state.withinTimeout(() => base.get(key))) as Record<string, unknown> | null) ?? null;
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) return unavailableSession();
+        throw error;
+      }
+    },
     async set(key, session) {
       if ((await state.writeSession(key, session, JSON.stringify, policy)) === 'written') writes++;
     },
     async destroy(key) {
-      await base.destroy(key);
+      await state.withinTimeout(() => base.destroy(key));
     },
     get writes() {
       return writes;

@@ -1,4 +1,5 @@
-import { recordId, SESSION_KEY, storeTtlMs, type IdlePolicy, type SessionRecord, type SharedEndings } from '@idle-session/core';
+import { recordId, SESSION_KEY, storeTtlMs, StoreUnavailableError, type IdlePolicy, type SessionRecord, type SharedEndings } from '@idle-session/core';
+import { ErrorReply } from 'redis';
 import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, LAST_ACTIVITY_MARK } from './script.js';
 
 /**
@@ -19,7 +20,16 @@ export interface RedisSessionStateOptions {
   client: RedisCommands;
   /** Prefix of the ended marks' keys. Default `idle-session:ended:`. */
   prefix?: string;
+  /**
+   * The longest a Redis command may take, in milliseconds, before the store counts as unavailable (the
+   * adapters then answer 503 and fail closed). Default 2 000. Create the client with
+   * `disableOfflineQueue: true` so that commands fail at once while it is disconnected, instead of waiting.
+   */
+  timeout?: number;
 }
+
+/** Server replies that mean "not now" rather than "wrong": Redis is loading, busy, or failing over. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
 
 /** What {@link RedisSessionState.writeSession} did. */
 export type WriteOutcome =
@@ -48,13 +58,19 @@ const MAX_MERGES = 5;
  *   (`storeTtlMs` of core) in the same command, so a write costs one round trip and no request in flight
  *   on another instance can bring a signed-out session back (OWASP Session Management Cheat Sheet).
  *
- * Redis errors are thrown to the caller as they are (the adapter fails the request; nothing is lost).
+ * While Redis cannot be reached, or answers slower than `timeout`, every method throws a
+ * `StoreUnavailableError` (see {@link withinTimeout}): the adapters answer 503 and lose nothing.
  */
 export class RedisSessionState implements SharedEndings {
   readonly #client: RedisCommands;
   readonly #prefix: string;
+  /** The command timeout in milliseconds (see {@link RedisSessionStateOptions.timeout}). */
+  readonly timeout: number;
 
-  /** @throws TypeError when `client` does not look like a node-redis client, or `prefix` is not a string. */
+  /**
+   * @throws TypeError naming the option when `client` does not look like a node-redis client, `prefix` is
+   *   not a string, or `timeout` is not a positive number of milliseconds.
+   */
   constructor(options: RedisSessionStateOptions) {
     const client = options?.client as Partial<RedisCommands> | undefined;
     if (!client || typeof client.evalSha !== 'function' || typeof client.exists !== 'function') {
@@ -63,8 +79,34 @@ export class RedisSessionState implements SharedEndings {
     if (options.prefix !== undefined && typeof options.prefix !== 'string') {
       throw new TypeError(`idle-session: RedisSessionState option "prefix" must be a string, got ${typeof options.prefix}.`);
     }
+    const timeout = options.timeout ?? 2_000;
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+      throw new TypeError(`idle-session: RedisSessionState option "timeout" must be a positive number of milliseconds, got ${String(options.timeout)}.`);
+    }
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'idle-session:ended:';
+    this.timeout = timeout;
+  }
+
+  /**
+   * Runs a Redis operation within {@link timeout}. A timeout, a connection error, or a reply that means
+   * Redis cannot serve now (LOADING, BUSY, MASTERDOWN, READONLY, TRYAGAIN, CLUSTERDOWN) becomes a
+   * `StoreUnavailableError` (503); any other error is thrown as it is (a bug must stay visible).
+   */
+  async withinTimeout<T>(operation: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`Redis did not answer within ${this.timeout} ms.`)), this.timeout);
+    });
+    try {
+      return await Promise.race([operation(), late]);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) throw error;
+      throw new StoreUnavailableError(`Redis is unavailable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The key of the ended mark of a record id. */
@@ -74,12 +116,12 @@ export class RedisSessionState implements SharedEndings {
 
   /** Marks the tracked session with this record id as ended on every instance, for `ttlMs` milliseconds. */
   async markEnded(recordId: string, ttlMs: number): Promise<void> {
-    await this.#client.set(this.endedKey(recordId), '1', { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } });
+    await this.withinTimeout(() => this.#client.set(this.endedKey(recordId), '1', { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } }));
   }
 
   /** Whether some instance marked the tracked session with this record id as ended. */
   async hasEnded(recordId: string): Promise<boolean> {
-    return (await this.#client.exists(this.endedKey(recordId))) === 1;
+    return (await this.withinTimeout(() => this.#client.exists(this.endedKey(recordId)))) === 1;
   }
 
   /**
@@ -104,7 +146,7 @@ export class RedisSessionState implements SharedEndings {
       const record = session[SESSION_KEY] as SessionRecord | undefined;
       const ttl = storeTtlMs(record, policy, policy.clock.now());
       if (ttl <= 0) {
-        await this.#client.del(key);
+        await this.withinTimeout(() => this.#client.del(key));
         return 'deleted';
       }
       const id = recordId(record);
@@ -119,7 +161,7 @@ export class RedisSessionState implements SharedEndings {
         mark,
         String(policy.touchInterval),
       ];
-      const result = await this.#eval([key, this.endedKey(id ?? '-')], args);
+      const result = await this.withinTimeout(() => this.#eval([key, this.endedKey(id ?? '-')], args));
       if (result === 0) return 'ended';
       if (result === 1) return 'written';
       if (result === 2) return 'unchanged';
