@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { idleSession, type IdlePolicy } from '@idle-session/express';
+import { idleSession, StoreUnavailableError, type IdlePolicy } from '@idle-session/express';
 import { RedisSessionState } from '@idle-session/redis';
 import { IdleSessionRedisStore } from '@idle-session/redis/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -82,7 +82,8 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: unknown })?.status;
     const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
-    if (code >= 500) console.error(error);
+    // A store outage is reported once by the Redis client, not once per request.
+    if (code >= 500 && !(error instanceof StoreUnavailableError)) console.error(error);
     res.status(code).type('html').send(errorPage(code));
   });
   return { handler: app, policy: idle.policy };

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import type { RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { idleSession, MemoryStore, type IdlePolicy } from '@idle-session/koa';
+import { idleSession, MemoryStore, StoreUnavailableError, type IdlePolicy } from '@idle-session/koa';
 import { RedisSessionState } from '@idle-session/redis';
 import { idleSessionRedisStore } from '@idle-session/redis/koa';
 import Koa, { type Context } from 'koa';
@@ -43,7 +43,9 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     } catch (error) {
       const status = (error as { status?: unknown })?.status;
       const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
-      if (code >= 500) console.error(error);
+      // A store outage is reported once by the Redis client, not once per request.
+      if (code >= 500 && !(error instanceof StoreUnavailableError)) console.error(error);
+      else if (error instanceof StoreUnavailableError) ctx.set(error.headers);
       ctx.status = code;
       ctx.type = 'html';
       ctx.body = errorPage(code);

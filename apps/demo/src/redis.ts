@@ -9,7 +9,9 @@ export type DemoRedis = ReturnType<typeof createClient>;
  * reconnects by itself.
  */
 export async function connectRedis(url: string, timeoutMs = 5_000): Promise<DemoRedis> {
-  const client = createClient({ url });
+  // No offline queue: while Redis is down, commands fail at once (the adapters answer 503) instead of
+  // waiting for the store timeout.
+  const client = createClient({ url, disableOfflineQueue: true });
   const shown = withoutPassword(url);
   let down = false;
   client.on('error', (error: Error) => {

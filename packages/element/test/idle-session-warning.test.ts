@@ -498,6 +498,24 @@ describe('<idle-session-warning> failures', () => {
     expect(dialogOf(el).open).to.equal(false);
   });
 
+  it('a session store outage (503 {"state":"unavailable"}) is "cannot reach the server", never expired or signed out', async () => {
+    const el = await mount();
+    const unavailable = { status: 503, body: { state: 'unavailable' } };
+    await advance(clock, WARN_AT, el);
+    for (let i = 0; i < 20; i++) server.script.status.push(unavailable);
+    server.script.keepalive.push(unavailable);
+    window.dispatchEvent(new Event('keydown'));
+    await advance(clock, 2 * MINUTE, el);
+    expect(el.getAttribute('state')).to.equal('unreachable');
+    expect(text(part(el, 'title'))).to.equal('Cannot reach the server');
+    // The store is back and the session carried on meanwhile (another tab, or the outage was short).
+    server.script.status.length = 0;
+    server.lastActivity = Date.now();
+    part(el, 'retry-button')!.click();
+    await settle(clock, el);
+    expect(el.state).to.equal('active');
+  });
+
   it('warns on the last known deadline when the re-check fails, and keeps retrying', async () => {
     const el = await mount();
     server.script.status.push('network-error');

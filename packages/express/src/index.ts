@@ -7,6 +7,7 @@
 export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware } from './middleware.js';
 export {
   IdlePolicyError,
+  StoreUnavailableError,
   type ExpiryReason,
   type IdlePolicy,
   type IdleSessionAdapter,

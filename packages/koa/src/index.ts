@@ -9,6 +9,7 @@ export { MemoryStore } from './memory-store.js';
 export type { KoaSessionStore } from './session.js';
 export {
   IdlePolicyError,
+  StoreUnavailableError,
   type ExpiryReason,
   type IdlePolicy,
   type IdleSessionAdapter,

@@ -3,7 +3,8 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { RedisSessionState } from './state.js';
 
-type Callback = (error?: unknown, data?: unknown) => void;
+type Callback = (error?: unknown) => void;
+type GetCallback = (error: unknown, session?: SessionData | null) => void;
 
 /** Options of {@link IdleSessionRedisStore}. */
 export interface IdleSessionRedisStoreOptions {
@@ -64,16 +65,16 @@ export class IdleSessionRedisStore extends RedisStore {
    * which express-session would turn into a 500 before the adapter runs; the adapter answers 503 and never
    * writes the marker back.
    */
-  override async get(sid: string, callback?: Callback): Promise<unknown> {
-    let session: unknown;
+  override async get(sid: string, callback?: GetCallback): Promise<unknown> {
+    let session: SessionData | null;
     try {
-      session = await this.#state.withinTimeout(() => super.get(sid));
+      session = (await this.#state.withinTimeout(() => super.get(sid))) as SessionData | null;
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) {
         if (!callback) throw error;
         return callback(error);
       }
-      session = { cookie: {}, ...unavailableSession() };
+      session = { cookie: {}, ...unavailableSession() } as unknown as SessionData;
     }
     return callback ? callback(null, session) : session;
   }
