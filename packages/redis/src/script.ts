@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
  * Returns
  * - 0 when the record is marked ended (nothing written);
  * - 1 when written;
- * - 2 when nothing needs writing: the stored copy is the same session but for a lastActivity less than
+ * - 2 when nothing needs writing: the stored copy is the very same, or the same session but for a lastActivity less than
  *   `touchInterval` older than ours (another instance wrote it for a parallel request: one write per
  *   `touchInterval`, across instances too);
  * - when the stored copy of the same sign-in (same createdAt) has a later lastActivity, that lastActivity
@@ -21,20 +21,19 @@ import { createHash } from 'node:crypto';
  */
 export const CONDITIONAL_WRITE_SCRIPT = `
 if ARGV[4] ~= '' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-if ARGV[5] ~= '' then
-  local stored = redis.call('GET', KEYS[1])
-  if stored then
-    local ok, data = pcall(cjson.decode, stored)
-    if ok and type(data) == 'table' and type(data[ARGV[3]]) == 'table' then
-      local record = data[ARGV[3]]
-      local later = tonumber(record.lastActivity)
-      if tonumber(record.createdAt) == tonumber(ARGV[4]) and later then
-        local ours = tonumber(ARGV[5])
-        if later > ours then return string.format('%.0f', later) end
-        if later > ours - tonumber(ARGV[8]) then
-          local at = string.find(ARGV[6], ARGV[7], 1, true)
-          if at and ARGV[6]:sub(1, at - 1) .. string.format('%.0f', later) .. ARGV[6]:sub(at + #ARGV[7]) == stored then return 2 end
-        end
+local stored = redis.call('GET', KEYS[1])
+if stored == ARGV[1] then return 2 end
+if stored and ARGV[5] ~= '' then
+  local ok, data = pcall(cjson.decode, stored)
+  if ok and type(data) == 'table' and type(data[ARGV[3]]) == 'table' then
+    local record = data[ARGV[3]]
+    local later = tonumber(record.lastActivity)
+    if tonumber(record.createdAt) == tonumber(ARGV[4]) and later then
+      local ours = tonumber(ARGV[5])
+      if later > ours then return string.format('%.0f', later) end
+      if later > ours - tonumber(ARGV[8]) then
+        local at = string.find(ARGV[6], ARGV[7], 1, true)
+        if at and ARGV[6]:sub(1, at - 1) .. string.format('%.0f', later) .. ARGV[6]:sub(at + #ARGV[7]) == stored then return 2 end
       end
     end
   end

@@ -93,6 +93,21 @@ describe('RedisSessionState: conditional writes whose TTL follows the policy', (
     expect(await redis.pTTL('s:1')).toBeGreaterThan(99_000 - 30_000 - 1_000);
   });
 
+  it('writes nothing when the store already holds the very same session (a framework saving twice)', async () => {
+    const session = { [SESSION_KEY]: { endedReason: 'idle' } };
+    expect(await state.writeSession('s:1', session, json, policy)).toBe('written');
+    expect(await state.writeSession('s:1', session, json, policy)).toBe('unchanged');
+  });
+
+  it('one write per touchInterval across instances: a copy that differs only by a recent last-activity is not written again', async () => {
+    const record = startRecord(START, 'r1');
+    clock.current = START + 10_000;
+    expect(await state.writeSession('s:1', { user: 'u', [SESSION_KEY]: { ...record, lastActivity: START + 10_000 } }, json, policy)).toBe('written');
+    clock.current = START + 15_000;
+    expect(await state.writeSession('s:1', { user: 'u', [SESSION_KEY]: { ...record, lastActivity: START + 15_000 } }, json, policy)).toBe('unchanged');
+    expect(await state.writeSession('s:1', { user: 'changed', [SESSION_KEY]: { ...record, lastActivity: START + 15_000 } }, json, policy)).toBe('written');
+  });
+
   it('deletes instead of writing a session whose deadline has passed', async () => {
     await redis.set('s:1', 'old');
     clock.current = START + 71_000;

@@ -1,0 +1,136 @@
+// pnpm bench: what idle-session adds to a server, as ratios measured in one run on this machine.
+// Express and Koa, each on its memory store and on Redis (a real redis-server started here), each as
+// baseline (framework + session middleware alone) and with idle-session. Signed-in page requests from
+// 100 sessions, 10 connections; runs alternate baseline / with, three rounds each, medians reported.
+import autocannon from 'autocannon';
+import { createClient } from 'redis';
+import { startRedisServer } from '../../../scripts/redis-server.mjs';
+import { pinLoadGenerator, signIn, startServer } from './servers.mjs';
+
+pinLoadGenerator();
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+/** BENCH_ONLY=express:memory (framework:store, comma-separated) limits the server table, for quick looks. */
+const only = process.env.BENCH_ONLY?.split(',');
+const SESSIONS = 100;
+const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+
+const redisServer = await startRedisServer('pnpm bench');
+const admin = await createClient({ url: redisServer.url }).connect();
+process.on('exit', () => void redisServer.stop()); // also when a step fails
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
+
+/** Calls per Redis command since the last reset (INFO commandstats). */
+async function commandStats() {
+  const info = await admin.info('commandstats');
+  const stats = {};
+  for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (!['info', 'config'].includes(name)) stats[name] = Number(calls);
+  return stats;
+}
+
+async function measure(env) {
+  const server = await startServer({ ...env, REDIS_URL: redisServer.url });
+  try {
+    const cookies = await signIn(server.url, SESSIONS);
+    let next = 0;
+    const options = {
+      url: server.url,
+      connections: 10,
+      requests: [{ method: 'GET', path: '/page', setupRequest: (request) => ({ ...request, headers: { ...request.headers, cookie: cookies[next++ % cookies.length] } }) }],
+    };
+    await autocannon({ ...options, duration: 1 }); // warm-up
+    await admin.configResetStat();
+    const cpuBefore = await server.cpuMicros();
+    const result = await autocannon({ ...options, duration: SECONDS });
+    const cpu = (await server.cpuMicros()) - cpuBefore;
+    const requests = result.requests.total;
+    const stats = await commandStats();
+    return {
+      cpuPerRequest: cpu / requests,
+      rps: requests / SECONDS,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.non2xx + result.timeouts,
+      commands: Object.fromEntries(Object.entries(stats).map(([name, calls]) => [name, calls / requests])),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const rows = [];
+for (const framework of ['express', 'koa']) {
+  for (const store of ['memory', 'redis']) {
+    if (only && !only.includes(`${framework}:${store}`)) continue;
+    const runs = { baseline: [], idle: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const variant of ['baseline', 'idle']) runs[variant].push(await measure({ FRAMEWORK: framework, STORE: store, VARIANT: variant }));
+    }
+    const summary = (variant) => {
+      const list = runs[variant];
+      const commands = {};
+      for (const run of list) for (const [name, perRequest] of Object.entries(run.commands)) commands[name] = (commands[name] ?? 0) + perRequest / list.length;
+      return {
+        cpu: median(list.map((r) => r.cpuPerRequest)),
+        rps: median(list.map((r) => r.rps)),
+        p50: median(list.map((r) => r.p50)),
+        p99: median(list.map((r) => r.p99)),
+        errors: list.reduce((sum, r) => sum + r.errors, 0),
+        commands,
+      };
+    };
+    rows.push({ framework, store, baseline: summary('baseline'), idle: summary('idle') });
+  }
+}
+
+const fixed = (value, digits = 1) => value.toFixed(digits);
+const commandText = (commands) =>
+  Object.entries(commands)
+    .filter(([name, perRequest]) => perRequest >= 0.005 && !/^(config|info)\b/.test(name))
+    .map(([name, perRequest]) => `${name} ${fixed(perRequest, 2)}`)
+    .join(', ') || '–';
+console.log(`\nServer cost of idle-session (${SESSIONS} signed-in sessions, GET of a page, 10 connections, ${ROUNDS}×${SECONDS} s each, medians)\n`);
+console.log('| framework | store | CPU µs/request: baseline → with (+added) | requests/s: baseline → with (ratio) | p50 ms | p99 ms | Redis commands per request: baseline → with | errors |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const { framework, store, baseline: b, idle: w } of rows) {
+  console.log(
+    `| ${framework} | ${store} | ${fixed(b.cpu)} → ${fixed(w.cpu)} (+${fixed(w.cpu - b.cpu)}) | ${fixed(b.rps, 0)} → ${fixed(w.rps, 0)} (×${fixed(w.rps / b.rps, 2)}) | ` +
+      `${b.p50} → ${w.p50} | ${b.p99} → ${w.p99} | ${store === 'redis' ? `${commandText(b.commands)} → ${commandText(w.commands)}` : '–'} | ${b.errors + w.errors} |`,
+  );
+}
+
+// Store round trips per lifecycle step, counted exactly (INFO commandstats around one request).
+async function countCommands(action) {
+  await admin.configResetStat();
+  await action();
+  return commandText(await commandStats()).replaceAll(' 1.00', '') || '–';
+}
+console.log('\nRedis commands per step, with idle-session (idle timeout 1 s, touchInterval 0.4 s); EVALSHA is the one round trip of a conditional write, the commands after it run inside it\n');
+console.log('| framework | sign-in | status | keep-alive (write) | sign-out | request that finds the session expired |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const framework of ['express', 'koa']) {
+  const server = await startServer({ FRAMEWORK: framework, STORE: 'redis', VARIANT: 'idle', REDIS_URL: redisServer.url, IDLE_TIMEOUT_MS: '1000', TOUCH_MS: '400' });
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  try {
+    let cookie = '';
+    const send = (method, path, headers = {}) => fetch(`${server.url}${path}`, { method, headers: { cookie, ...headers } }).then((r) => r.arrayBuffer());
+    const signInStep = await countCommands(async () => {
+      [cookie] = await signIn(server.url, 1);
+    });
+    const status = await countCommands(() => send('GET', '/idle-session/status'));
+    await wait(450); // past touchInterval: the keep-alive writes
+    const keepAlive = await countCommands(() => send('POST', '/idle-session/keepalive', { 'x-idle-session': '1' }));
+    [cookie] = await signIn(server.url, 1);
+    const signOut = await countCommands(() => send('POST', '/sign-out'));
+    [cookie] = await signIn(server.url, 1);
+    await wait(1_100); // past the idle deadline, before the key's TTL (idle timeout + touchInterval) ends
+    const expiry = await countCommands(() => send('GET', '/page'));
+    console.log(`| ${framework} | ${signInStep} | ${status} | ${keepAlive} | ${signOut} | ${expiry} |`);
+  } finally {
+    await server.stop();
+  }
+}
+
+await admin.quit();
+await redisServer.stop();
