@@ -25,3 +25,4 @@ describe('core per-request cost', () => {
     checkKeepAliveOrigin((name) => headers[name]);
   });
 });
+

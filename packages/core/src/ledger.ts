@@ -1,12 +1,60 @@
 import { isTracked, recordId, type SessionRecord } from './record.js';
 
-interface Entry {
-  /** The session was ended (signed out or expired) by this process. */
-  ended: boolean;
-  /** The latest last-activity this process wrote for it, epoch ms. */
-  lastActivity: number;
-  /** When the entry was last updated, epoch ms. */
-  at: number;
+/**
+ * Entries that expire `ttlMs` after their last update, kept in generations: each generation holds the
+ * updates of a quarter of `ttlMs`, and a generation whose every entry is stale is dropped whole. So
+ * forgetting costs nothing per entry (no sweep that walks, or a Map that shrinks, under a request),
+ * and a lookup reads at most six small maps, newest first. Past `max` entries, the oldest are evicted
+ * one at a time.
+ */
+class AgedMap<V> {
+  readonly #generations: { start: number; entries: Map<string, { value: V; at: number }> }[] = [];
+  readonly #span: number;
+  #size = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max: number,
+  ) {
+    this.#span = Math.max(1, Math.ceil(ttlMs / 4));
+  }
+
+  get(id: string, now: number): V | undefined {
+    for (let i = this.#generations.length - 1; i >= 0; i--) {
+      const entry = this.#generations[i]!.entries.get(id);
+      if (entry) return now - entry.at < this.ttlMs ? entry.value : undefined;
+    }
+    return undefined;
+  }
+
+  set(id: string, value: V, now: number): void {
+    const generations = this.#generations;
+    while (generations.length > 0 && now - generations[0]!.start >= this.#span + this.ttlMs) {
+      this.#size -= generations.shift()!.entries.size;
+    }
+    let newest = generations.at(-1);
+    if (!newest || now - newest.start >= this.#span) {
+      newest = { start: now, entries: new Map() };
+      generations.push(newest);
+    }
+    if (newest.entries.delete(id)) this.#size--;
+    newest.entries.set(id, { value, at: now });
+    this.#size++;
+    while (this.#size > this.max) {
+      const oldest = generations[0]!;
+      const first = oldest.entries.keys().next();
+      if (first.done) generations.shift();
+      else {
+        oldest.entries.delete(first.value);
+        this.#size--;
+      }
+    }
+  }
+
+  /** Entries kept, stale ones not yet dropped and older copies of updated ones included. */
+  get size(): number {
+    return this.#size;
+  }
 }
 
 /**
@@ -17,36 +65,25 @@ interface Entry {
  * copy back (to the store, or into the cookie of a cookie-only session). The ledger lets an adapter
  * refuse to write back a session that was ended meanwhile, and never move last-activity backwards.
  * For cookie-only sessions it is also what rejects a copied cookie after sign-out, until the cookie's
- * own idle deadline (when the record itself expires). It is per process: with several processes and
- * cookie-only sessions, a copied cookie stays usable until its idle deadline (see the adapters' READMEs).
+ * own idle deadline (when the record itself expires). It is per process: several processes share this
+ * knowledge through the adapters' `shared` option (for example `RedisSessionState`).
  *
- * Bounded: entries older than `ttlMs` are dropped, and at most `max` are kept (oldest first).
+ * Bounded, in two separate tables so that a flood of activity never pushes out the memory of an ended
+ * session: entries older than `ttlMs` are forgotten a generation at a time at no cost per entry (no
+ * update stalls the event loop), and each table keeps at most `max` entries (oldest dropped first).
  */
 export class SessionLedger {
-  readonly #entries = new Map<string, Entry>();
+  readonly #ended: AgedMap<true>;
+  readonly #activity: AgedMap<number>;
 
   /**
    * @param ttlMs - how long an entry is kept, in milliseconds; at least the idle timeout, so a copied
    *   cookie of an ended session is refused for as long as it could otherwise be used.
-   * @param max - the most entries kept.
+   * @param max - the most entries kept in each of the two tables (ended sessions, latest activity).
    */
-  constructor(
-    private readonly ttlMs: number,
-    private readonly max = 50_000,
-  ) {}
-
-  #put(id: string, entry: Entry): void {
-    this.#entries.delete(id);
-    this.#entries.set(id, entry);
-    for (const [oldest, { at }] of this.#entries) {
-      if (this.#entries.size <= this.max && entry.at - at < this.ttlMs) break;
-      this.#entries.delete(oldest);
-    }
-  }
-
-  #get(id: string, now: number): Entry | undefined {
-    const entry = this.#entries.get(id);
-    return entry && now - entry.at < this.ttlMs ? entry : undefined;
+  constructor(ttlMs: number, max = 50_000) {
+    this.#ended = new AgedMap(ttlMs, max);
+    this.#activity = new AgedMap(ttlMs, max);
   }
 
   /**
@@ -65,30 +102,28 @@ export class SessionLedger {
 
   /** Records that the session with this record id was ended (signed out or expired) at `now`. */
   end(id: string, now: number): void {
-    this.#put(id, { ended: true, lastActivity: this.#get(id, now)?.lastActivity ?? 0, at: now });
+    this.#ended.set(id, true, now);
   }
 
   /** Whether this process ended the session with this record id. */
   hasEnded(id: string, now: number): boolean {
-    return this.#get(id, now)?.ended === true;
+    return this.#ended.get(id, now) === true;
   }
 
   /** Records a last-activity written for this record id (kept if later than the one known). */
   noteActivity(id: string, lastActivity: number, now: number): void {
-    const entry = this.#get(id, now);
-    if (entry?.ended) return;
-    this.#put(id, { ended: false, lastActivity: Math.max(lastActivity, entry?.lastActivity ?? 0), at: now });
+    if (this.hasEnded(id, now)) return;
+    this.#activity.set(id, Math.max(lastActivity, this.#activity.get(id, now) ?? 0), now);
   }
 
   /** The latest last-activity this process wrote for the record id, or `null`. */
   latestActivity(id: string, now: number): number | null {
-    const entry = this.#get(id, now);
-    return entry && !entry.ended ? entry.lastActivity : null;
+    return this.hasEnded(id, now) ? null : (this.#activity.get(id, now) ?? null);
   }
 
-  /** How many entries are kept. */
+  /** How many entries are kept, in both tables. */
   get size(): number {
-    return this.#entries.size;
+    return this.#ended.size + this.#activity.size;
   }
 }
 

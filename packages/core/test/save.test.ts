@@ -58,6 +58,26 @@ describe('SessionLedger', () => {
     expect(known.hasEnded('b', t0)).toBe(false);
   });
 
+  it('never forgets an ended session because of activity: the two tables are bounded apart', () => {
+    const known = new SessionLedger(60_000, 100);
+    known.end('ended', t0);
+    for (let i = 0; i < 1_000; i++) known.noteActivity(`busy${i}`, t0 + i, t0 + i);
+    expect(known.hasEnded('ended', t0 + 1_000)).toBe(true);
+    expect(known.size).toBe(101);
+  });
+
+  it('forgets stale entries a generation at a time, not by walking them under a request', () => {
+    const known = new SessionLedger(1_000, 100_000);
+    for (let i = 0; i < 10_000; i++) known.noteActivity(`id${i}`, t0, t0);
+    known.noteActivity('soon', t0 + 600, t0 + 600);
+    expect(known.size).toBe(10_001); // not stale yet
+    expect(known.latestActivity('id1', t0 + 999)).toBe(t0);
+    expect(known.latestActivity('id1', t0 + 1_000)).toBeNull();
+    known.noteActivity('later', t0 + 1_250, t0 + 1_250); // the first generation is all stale: dropped whole
+    expect(known.size).toBe(2);
+    expect(known.latestActivity('soon', t0 + 1_250)).toBe(t0 + 600);
+  });
+
   it('stays bounded: drops expired entries and the oldest beyond max', () => {
     const known = new SessionLedger(1000, 3);
     for (let i = 0; i < 5; i++) known.end(`id${i}`, t0 + i);
