@@ -20,7 +20,7 @@ import {
   type RequestActivity,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, type ExpressSession } from './session.js';
+import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, writesConditionally, type ExpressSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking an Express request. */
 export type ExpressIdleSessionOptions = IdleSessionOptions<Request>;
@@ -67,8 +67,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   function protect(req: Request, session: ExpressSession): void {
     checkBeforeSave(req, session, (stored) => {
       const decision = settleBeforeSave(session[SESSION_KEY], {
-        // undefined: the store writes conditionally and checks itself, in the same round trip as the write.
-        stored: stored === undefined ? undefined : { exists: stored !== null, record: stored?.[SESSION_KEY] },
+        stored: { exists: stored !== null, record: stored?.[SESSION_KEY] },
         ledger,
         now: policy.clock.now(),
       });
@@ -103,7 +102,8 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   async function evaluate(req: Request, res: Response, session: ExpressSession, route: { endpoint: EndpointName | null; activity: RequestActivity }): Promise<boolean> {
     const record = session[SESSION_KEY];
     const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
-    if (record !== undefined) protect(req, session);
+    // A store that writes conditionally checks in its own write; any other is re-read before the write.
+    if (record !== undefined && !writesConditionally(req)) protect(req, session);
     if (plan.discard) {
       await regenerate(session); // a fresh anonymous session, so app code still finds req.session
     } else if (plan.expire) {

@@ -51,36 +51,35 @@ type SaveCallback = (error?: unknown) => void;
 type StoreLike = { get(id: string, callback: (error: unknown, session?: Record<string, unknown> | null) => void): void };
 
 /**
- * Makes this request's session object check before express-session writes it back at the end of the
- * request: `decide` sees the store's current copy (or `null` when it is gone) and either refuses the
- * write (a destroyed session is never put back) or says which record to write. With a store that writes
- * conditionally (`CONDITIONAL_WRITES`), the store checks in the same round trip as the write, so `decide`
- * gets `undefined` and there is no read of the adapter's own.
+ * Whether the request's store writes conditionally (`CONDITIONAL_WRITES`, such as `@idle-session/redis`'s
+ * store): it then refuses ended sessions and older last-activity itself, in the same round trip as the
+ * write, and the adapter installs no check of its own ({@link checkBeforeSave}).
+ */
+export function writesConditionally(req: Request): boolean {
+  const store = (req as unknown as { sessionStore?: Record<string, unknown> }).sessionStore;
+  return store?.[CONDITIONAL_WRITES] === true;
+}
+
+/**
+ * Makes this request's session object check the store before express-session writes it back at the end
+ * of the request: `decide` sees the store's current copy (or `null` when it is gone) and either refuses
+ * the write (a destroyed session is never put back) or says which record to write. For stores that do
+ * not write conditionally (see {@link writesConditionally}).
  */
 export function checkBeforeSave(
   req: Request,
   session: ExpressSession,
-  decide: (stored: Record<string, unknown> | null | undefined) => { save: false } | { save: true; apply: () => void },
+  decide: (stored: Record<string, unknown> | null) => { save: false } | { save: true; apply: () => void },
 ): void {
   const store = (req as unknown as { sessionStore?: StoreLike }).sessionStore;
   const save = session.save as (callback?: SaveCallback) => Session;
   if (!store || typeof save !== 'function') return;
   const id = session.id;
-  const conditional = (store as unknown as Record<string, unknown>)[CONDITIONAL_WRITES] === true;
   Object.defineProperty(session, 'save', {
     configurable: true,
     enumerable: false,
     writable: true,
     value(this: Session, callback?: SaveCallback) {
-      if (conditional) {
-        const decision = decide(undefined);
-        if (!decision.save) callback?.();
-        else {
-          decision.apply();
-          save.call(this, callback);
-        }
-        return this;
-      }
       store.get(id, (error, stored) => {
         if (error) return callback?.(error);
         const decision = decide(stored ?? null);
