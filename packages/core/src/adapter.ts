@@ -150,15 +150,18 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
   // core's build has no DOM or Node types; every runtime it supports has console.warn.
   const { console } = globalThis as unknown as { console: { warn(message: string): void } };
   for (const warning of resolved.warnings) console.warn(warning);
-  const states = new WeakMap<Request, SessionEvaluation>();
+  // Each adapter keeps its evaluation on the request under a symbol of its own: cheaper per request than a
+  // WeakMap (an ephemeron table), and invisible to the app's code and to JSON.
+  const STATE = Symbol('idle-session evaluation');
+  type WithState = Request & { [STATE]?: SessionEvaluation };
   const { policy, shared } = resolved;
   const ledger = SessionLedger.forPolicy(policy);
   return {
     resolved,
     policy,
     ledger,
-    stateOf: (request) => states.get(request) ?? { state: 'none' },
-    setState: (request, evaluation) => void states.set(request, evaluation),
+    stateOf: (request) => (request as WithState)[STATE] ?? { state: 'none' },
+    setState: (request, evaluation) => void ((request as WithState)[STATE] = evaluation),
     async endRecord(record) {
       const id = recordId(record);
       if (id === null) return;
