@@ -30,7 +30,7 @@ afterAll(async () => {
 async function startPair(options: HarnessOptions) {
   const connection = await redis();
   await connection.flushDb();
-  const state = new RedisSessionState({ client: connection, timeout: 1_000 });
+  const state = new RedisSessionState({ client: connection, timeout: 3_000 }); // generous: a loaded CI machine is slow, not down
   const stores: IdleSessionRedisStore[] = [];
   const store = (idle: IdleSessionMiddleware) => {
     stores.push(new IdleSessionRedisStore({ client: connection, state, policy: idle.policy }));

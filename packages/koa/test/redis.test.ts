@@ -30,7 +30,7 @@ afterAll(async () => {
 async function startPair(options: HarnessOptions, mode: 'store' | 'cookie') {
   const connection = await redis();
   await connection.flushDb();
-  const state = new RedisSessionState({ client: connection, timeout: 1_000 });
+  const state = new RedisSessionState({ client: connection, timeout: 3_000 }); // generous: a loaded CI machine is slow, not down
   const stores: KoaIdleSessionRedisStore[] = [];
   const store = (idle: KoaIdleSessionMiddleware) => {
     stores.push(idleSessionRedisStore({ client: connection, state, policy: idle.policy }));
