@@ -1,34 +1,18 @@
 import { alternate, runAdapterContract, runInstancesContract, SlowRequests, type HarnessOptions } from '@idle-session/adapter-contract';
 import { RedisSessionState } from '@idle-session/redis';
 import { IdleSessionRedisStore } from '@idle-session/redis/express';
-import { createClient } from 'redis';
 import { afterAll } from 'vitest';
-import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
+import { redisForTests } from '../../../scripts/redis-for-tests.mjs';
 import type { IdleSessionMiddleware } from '../src/index.js';
 import { startExpressApp } from './app.js';
 
 // Two instances of the app, each with its own adapter (so its own in-process ledger) and its own store
 // object, sharing one real redis-server that this file starts and stops.
-let server: Promise<RedisServer> | undefined;
-let client: ReturnType<typeof createClient> | undefined;
-
-async function redis(): Promise<ReturnType<typeof createClient>> {
-  server ??= startRedisServer('The Express-on-Redis tests');
-  if (!client) {
-    // No offline queue: while Redis is down, commands fail at once instead of waiting for the timeout.
-    client = createClient({ url: (await server).url, disableOfflineQueue: true });
-    client.on('error', () => {}); // outages are the tests' own doing; the adapters answer 503
-    await client.connect();
-  }
-  return client;
-}
-afterAll(async () => {
-  await client?.quit();
-  await (await server)?.stop();
-});
+const redis = redisForTests('The Express-on-Redis tests');
+afterAll(() => redis.stop());
 
 async function startPair(options: HarnessOptions) {
-  const connection = await redis();
+  const connection = await redis.connection();
   await connection.flushDb();
   const state = new RedisSessionState({ client: connection, timeout: 3_000 }); // generous: a loaded CI machine is slow, not down
   const stores: IdleSessionRedisStore[] = [];
@@ -51,25 +35,9 @@ runAdapterContract({
   },
 });
 
-/** Store outages on the real redis-server: frozen (SIGSTOP), or stopped and started again with its data. */
-const outage = {
-  pause: async () => (await server)!.pause(),
-  resume: async () => (await server)!.resume(),
-  stop: async () => (await server)!.stop({ keepData: true }),
-  async start() {
-    await (await server)!.start();
-    const connection = await redis();
-    if (!connection.isReady) await new Promise((resolve) => connection.once('ready', resolve));
-  },
-};
-
 runInstancesContract({
   name: 'Express 5 + express-session + connect-redis',
   start: startPair,
-  outage,
-  async storedSessions() {
-    const connection = await redis();
-    const keys = await connection.keys('sess:*');
-    return Promise.all(keys.map(async (key) => ({ key, pttl: await connection.pTTL(key) })));
-  },
+  outage: redis.outage,
+  storedSessions: () => redis.storedSessions('sess:*'),
 });

@@ -1,34 +1,18 @@
 import { alternate, runAdapterContract, runInstancesContract, SlowRequests, type HarnessOptions } from '@idle-session/adapter-contract';
 import { RedisSessionState } from '@idle-session/redis';
 import { idleSessionRedisStore, type KoaIdleSessionRedisStore } from '@idle-session/redis/koa';
-import { createClient } from 'redis';
 import { afterAll } from 'vitest';
-import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
+import { redisForTests } from '../../../scripts/redis-for-tests.mjs';
 import type { KoaIdleSessionMiddleware } from '../src/index.js';
 import { startKoaApp } from './app.js';
 
 // Two instances of the app, each with its own adapter (so its own in-process ledger) and, with a store,
 // its own store object, sharing one real redis-server that this file starts and stops.
-let server: Promise<RedisServer> | undefined;
-let client: ReturnType<typeof createClient> | undefined;
-
-async function redis(): Promise<ReturnType<typeof createClient>> {
-  server ??= startRedisServer('The Koa-on-Redis tests');
-  if (!client) {
-    // No offline queue: while Redis is down, commands fail at once instead of waiting for the timeout.
-    client = createClient({ url: (await server).url, disableOfflineQueue: true });
-    client.on('error', () => {}); // outages are the tests' own doing; the adapters answer 503
-    await client.connect();
-  }
-  return client;
-}
-afterAll(async () => {
-  await client?.quit();
-  await (await server)?.stop();
-});
+const redis = redisForTests('The Koa-on-Redis tests');
+afterAll(() => redis.stop());
 
 async function startPair(options: HarnessOptions, mode: 'store' | 'cookie') {
-  const connection = await redis();
+  const connection = await redis.connection();
   await connection.flushDb();
   const state = new RedisSessionState({ client: connection, timeout: 3_000 }); // generous: a loaded CI machine is slow, not down
   const stores: KoaIdleSessionRedisStore[] = [];
@@ -44,23 +28,7 @@ async function startPair(options: HarnessOptions, mode: 'store' | 'cookie') {
   return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
 }
 
-/** Store outages on the real redis-server: frozen (SIGSTOP), or stopped and started again with its data. */
-const outage = {
-  pause: async () => (await server)!.pause(),
-  resume: async () => (await server)!.resume(),
-  stop: async () => (await server)!.stop({ keepData: true }),
-  async start() {
-    await (await server)!.start();
-    const connection = await redis();
-    if (!connection.isReady) await new Promise((resolve) => connection.once('ready', resolve));
-  },
-};
-
-async function storedSessions() {
-  const connection = await redis();
-  const keys = (await connection.keys('*')).filter((key) => !key.startsWith('idle-session:'));
-  return Promise.all(keys.map(async (key) => ({ key, pttl: await connection.pTTL(key) })));
-}
+const storedSessions = () => redis.storedSessions();
 
 runAdapterContract({
   name: 'Koa 3 + koa-session + koa-redis, two instances on one Redis, requests alternating',
@@ -69,12 +37,12 @@ runAdapterContract({
     return alternate([a, b]);
   },
 });
-runInstancesContract({ name: 'Koa 3 + koa-session + koa-redis', start: (options) => startPair(options, 'store'), storedSessions, outage });
+runInstancesContract({ name: 'Koa 3 + koa-session + koa-redis', start: (options) => startPair(options, 'store'), storedSessions, outage: redis.outage });
 // Cookie-only sessions live in the browser: what several instances share is the ended marks alone (see the
 // Koa README for what holds without a store), so they run the promises about endings, not the whole suite.
 runInstancesContract({
   name: 'Koa 3 + koa-session cookie-only, ended marks in Redis',
   start: (options) => startPair(options, 'cookie'),
   storedSessions,
-  outage,
+  outage: redis.outage,
 });
