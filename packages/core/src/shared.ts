@@ -31,6 +31,14 @@ export interface SharedEndings {
 export const CONDITIONAL_WRITES = 'idleSessionConditionalWrites';
 
 /**
+ * Set to `true` on a request (Koa's `ctx`) by an adapter that is about to make the session middleware
+ * save a new session at once and then again at the end of the request (koa-session's `regenerate()`
+ * does both): a store that writes conditionally skips that first, forced save (koa-session passes
+ * `changed: false`) and clears the flag, so the new session is written once, with its final data.
+ */
+export const SKIP_FORCED_SAVE: unique symbol = Symbol.for('idle-session.skipForcedSave');
+
+/**
  * How long a session store should keep a session, in milliseconds from `now`, so that the store's
  * clock follows the policy (a fixed one-day TTL is how expired sessions linger in stores):
  *

@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES } from '@idle-session/core';
+import { CONDITIONAL_WRITES, SKIP_FORCED_SAVE } from '@idle-session/core';
 import type { Context } from 'koa';
 
 /** The parts of a koa-session `Session` object the adapter uses. */
@@ -43,10 +43,21 @@ export function sessionOf(ctx: Context): KoaSession | null {
   return (ctx as SessionContext).session ?? null;
 }
 
-/** Replaces the request's session with one holding `data`, under a new key (store) and cookie. */
+/**
+ * Replaces the request's session with one holding `data`, under a new key (store) and cookie. With a
+ * store that writes conditionally, the new session is written once, at the end of the request, instead
+ * of also at once by koa-session's `regenerate()` (see `SKIP_FORCED_SAVE`).
+ */
 export async function replaceSession(ctx: Context, data: Record<string, unknown>): Promise<void> {
   (ctx as SessionContext).session = data as KoaSession;
-  await (ctx as SessionContext).session!.regenerate();
+  const store = sessionOptions(ctx).store as unknown as Record<string | symbol, unknown> | undefined;
+  const skip = store?.[CONDITIONAL_WRITES] === true;
+  if (skip) (ctx as unknown as Record<symbol, unknown>)[SKIP_FORCED_SAVE] = true;
+  try {
+    await (ctx as SessionContext).session!.regenerate();
+  } finally {
+    if (skip) delete (ctx as unknown as Record<symbol, unknown>)[SKIP_FORCED_SAVE];
+  }
 }
 
 /** Ends the request's session: koa-session removes it from the store and clears the cookie. */

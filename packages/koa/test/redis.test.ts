@@ -1,7 +1,7 @@
-import { alternate, runAdapterContract, runInstancesContract, SlowRequests, type HarnessOptions } from '@idle-session/adapter-contract';
+import { alternate, runAdapterContract, runInstancesContract, SlowRequests, TestBrowser, type HarnessOptions } from '@idle-session/adapter-contract';
 import { RedisSessionState } from '@idle-session/redis';
 import { idleSessionRedisStore, type KoaIdleSessionRedisStore } from '@idle-session/redis/koa';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { redisForTests } from '../../../scripts/redis-for-tests.mjs';
 import type { KoaIdleSessionMiddleware } from '../src/index.js';
 import { startKoaApp } from './app.js';
@@ -45,4 +45,21 @@ runInstancesContract({
   start: (options) => startPair(options, 'cookie'),
   storedSessions,
   outage: redis.outage,
+});
+
+describe('Koa on Redis: one write per new session', () => {
+  const clock = { current: Date.now(), now: () => clock.current };
+  let pair: Awaited<ReturnType<typeof startPair>> | undefined;
+  afterEach(async () => pair?.close());
+
+  it("signing in and ending a session by expiry each write the new session once, not twice as koa-session's regenerate() would", async () => {
+    pair = await startPair({ idleTimeout: 60_000, warnBefore: 20_000, touchInterval: 10_000, clock }, 'store');
+    const browser = new TestBrowser(pair.a.url);
+    const writes = async () => ((await (await browser.request('GET', 'writes')).json()) as { writes: number }).writes;
+    expect((await browser.request('POST', 'sign-in')).status).toBe(200);
+    expect(await writes()).toBe(1);
+    clock.current += 60_000;
+    expect(await (await browser.request('GET', 'page')).json()).toEqual({ endedReason: 'idle' });
+    expect(await writes()).toBe(2);
+  });
 });

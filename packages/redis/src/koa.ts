@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
+import { CONDITIONAL_WRITES, SKIP_FORCED_SAVE, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
 import koaRedis from 'koa-redis';
 import type { RedisSessionState } from './state.js';
 
@@ -16,7 +16,7 @@ export interface KoaIdleSessionRedisStoreOptions {
 export interface KoaIdleSessionRedisStore {
   readonly [CONDITIONAL_WRITES]: true;
   get(key: string): Promise<Record<string, unknown> | null>;
-  set(key: string, session: Record<string, unknown>): Promise<void>;
+  set(key: string, session: Record<string, unknown>, maxAge?: unknown, options?: { changed?: boolean; ctx?: object }): Promise<void>;
   destroy(key: string): Promise<void>;
   /** How many times this store wrote a session (refused and needless writes do not count), for tests and benchmarks. */
   readonly writes: number;
@@ -63,7 +63,11 @@ export function idleSessionRedisStore(options: KoaIdleSessionRedisStoreOptions):
         throw error;
       }
     },
-    async set(key, session) {
+    async set(key, session, _maxAge, options) {
+      // koa-session's regenerate() saves at once and again at the end of the request: the adapter flags the
+      // first, forced save (changed: false), and only the final data is written.
+      const ctx = options?.ctx as Record<symbol, unknown> | undefined;
+      if (ctx?.[SKIP_FORCED_SAVE] === true && options?.changed === false) return;
       if ((await state.writeSession(key, session, JSON.stringify, policy)) === 'written') writes++;
     },
     async destroy(key) {
