@@ -97,17 +97,19 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   async function handle(ctx: Context, next: Next): Promise<void> {
     const route = routeRequest(resolved, ctx, ctx.method, ctx.path, (name) => ctx.get(name) || undefined);
     if ('respond' in route) return send(ctx, route.respond);
+    const options = sessionOptions(ctx);
     // koa-session turns `maxAge: 'session'` into its one-day default after the first save of a request;
     // put it back so that no Set-Cookie ever carries Expires or Max-Age.
-    const browserSession = sessionOptions(ctx).maxAge === 'session';
+    const browserSession = options.maxAge === 'session';
     const session = sessionOf(ctx);
     const record = session?.[SESSION_KEY];
     if (isUnavailableRecord(record)) return unavailable(ctx, route.endpoint);
-    // A deep snapshot (as JSON): an in-place change to nested data must count as a change.
-    const loaded = session && record !== undefined ? JSON.stringify(session.toJSON()) : null;
+    // A deep snapshot (as JSON): an in-place change to nested data must count as a change. The status
+    // endpoint runs no app code and changes nothing, so it needs none.
+    const loaded = session && record !== undefined && route.endpoint !== 'status' ? JSON.stringify(session.toJSON()) : null;
     try {
       // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
-      if (!sessionOptions(ctx).store) await learnEnded(record);
+      if (!options.store) await learnEnded(record);
       const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
       if (plan.discard) {
         await replaceSession(ctx, {});
@@ -122,7 +124,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
         if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
         else await next();
       } finally {
-        if (browserSession) sessionOptions(ctx).maxAge = 'session';
+        if (browserSession) options.maxAge = 'session';
         if (session && loaded && sessionOf(ctx) === session) await settle(ctx, session, loaded);
       }
     } catch (error) {
