@@ -83,7 +83,8 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
     const status = (error as { status?: unknown })?.status;
     const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
     // A store outage is reported once by the Redis client, not once per request.
-    if (code >= 500 && !(error instanceof StoreUnavailableError)) console.error(error);
+    if (error instanceof StoreUnavailableError) res.set(error.headers);
+    else if (code >= 500) console.error(error);
     res.status(code).type('html').send(errorPage(code));
   });
   return { handler: app, policy: idle.policy };

@@ -44,8 +44,8 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
       const status = (error as { status?: unknown })?.status;
       const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
       // A store outage is reported once by the Redis client, not once per request.
-      if (code >= 500 && !(error instanceof StoreUnavailableError)) console.error(error);
-      else if (error instanceof StoreUnavailableError) ctx.set(error.headers);
+      if (error instanceof StoreUnavailableError) ctx.set(error.headers);
+      else if (code >= 500) console.error(error);
       ctx.status = code;
       ctx.type = 'html';
       ctx.body = errorPage(code);

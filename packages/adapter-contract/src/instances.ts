@@ -146,6 +146,7 @@ export function runInstancesContract(target: InstancesTarget): void {
         client.request('GET', 'protected', { headers: { accept: 'text/html' } }).then((response) => expectUnavailable(response, false)),
         client.request('GET', 'protected', { headers: { accept: 'application/json' } }).then((response) => expectUnavailable(response, true)),
         client.request('GET', 'page', { headers: { accept: 'text/html' } }).then((response) => expectUnavailable(response, false)),
+        client.request('POST', 'sign-in', { headers: { accept: 'text/html' } }).then((response) => expectUnavailable(response, false)),
       ]);
       await Promise.all(checks);
     }

@@ -126,10 +126,27 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   }) as IdleSessionMiddleware;
   Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
 
+  /**
+   * Runs a step that changes the session in the store; when the store is unavailable, the session
+   * express-session holds afterwards is never saved (it would fail again after the answer, and Express
+   * would log it as an unhandled error), and the `StoreUnavailableError` goes to the app.
+   */
+  async function storeStep(req: Request, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      const session = (req as Request & { session?: ExpressSession }).session;
+      if (error instanceof StoreUnavailableError && session) neverSave(session);
+      throw error;
+    }
+  }
+
   middleware.signIn = async (req) => {
     const previous = requireSession(req);
-    await endRecord(previous[SESSION_KEY]);
-    await regenerate(previous);
+    await storeStep(req, async () => {
+      await endRecord(previous[SESSION_KEY]);
+      await regenerate(previous);
+    });
     const session = requireSession(req);
     session[SESSION_KEY] = startRecord(policy.clock.now());
     setState(req, evaluateRecord(session[SESSION_KEY], policy, policy.clock.now()));
@@ -144,8 +161,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   middleware.signOut = async (req) => {
     const session = (req as Request & { session?: ExpressSession }).session;
     if (session) {
-      await endRecord(session[SESSION_KEY]);
-      await destroy(session);
+      await storeStep(req, async () => {
+        await endRecord(session[SESSION_KEY]);
+        await destroy(session);
+      });
     }
     setState(req, { state: 'none' });
   };
