@@ -38,6 +38,10 @@ export function redisForTests(who) {
       const keys = (await redis.keys(pattern)).filter((key) => !key.startsWith('idle-session:'));
       return Promise.all(keys.map(async (key) => ({ key, pttl: await redis.pTTL(key) })));
     },
+    /** Deletes a key, as its TTL would. */
+    async forgetKey(key) {
+      await (await connection()).del(key);
+    },
     async stop() {
       await client?.quit();
       await (await server)?.stop();

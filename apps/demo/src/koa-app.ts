@@ -20,13 +20,13 @@ function demoSession(ctx: Context): DemoSession {
 
 /**
  * The sample app on Koa 3 with koa-session: the same pages and behaviour as the Express server. Sessions
- * live in an in-memory store, or, given a Redis connection, in Redis (koa-redis), shared by every instance.
+ * live in an in-memory store, or, given a Redis connection, in Redis (`@idle-session/redis/koa`), shared by every instance.
  */
 export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy } {
   const timeouts = pageTimeouts(config);
   const state = redis ? new RedisSessionState({ client: redis }) : undefined;
   const idle = idleSession({ ...policyOptions(config), shared: state });
-  const store = redis && state ? idleSessionRedisStore({ client: redis, state, policy: idle.policy }) : new MemoryStore();
+  const store = redis && state ? idleSessionRedisStore({ state, policy: idle.policy }) : new MemoryStore();
   const app = new Koa({ keys: [config.sessionSecret] });
   const router = new Router();
   const form = (limit: string) => bodyParser({ enableTypes: ['form'], formLimit: limit });

@@ -20,6 +20,8 @@ export interface InstancesTarget {
   start(options: HarnessOptions): Promise<{ a: RunningApp; b: RunningApp; close(): Promise<void> }>;
   /** The session keys in the shared store now (`[]` for cookie-only sessions). */
   storedSessions(): Promise<StoredKey[]>;
+  /** Deletes a session's key as the store's own TTL would when it runs out (the TTLs run on real time). */
+  forgetKey(key: string): Promise<void>;
   /**
    * Store outages, for the outage tests: `pause` makes the store answer nothing (slower than the
    * adapter's store timeout) until `resume`; `stop` takes it down, keeping its data, until `start`.
@@ -200,6 +202,15 @@ export function runInstancesContract(target: InstancesTarget): void {
       // A write of activity moves it with last-activity: 30 s later by the policy's clock.
       expect((await b.keepAlive(prefix)).status).toBe(200);
       expect((await ttls())[0]).toBeGreaterThan(T + TOUCH - 5_000);
+    });
+
+    it('a session nobody came back to: after its key ran out, the next request on either instance still learns why', async () => {
+      const key = await signInAndFindKey();
+      clock.current += T + TOUCH; // past the idle deadline and the key's TTL
+      if (key !== null) await target.forgetKey(key); // what the TTL does, in real time, when nobody comes back
+      expect((await a.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      expect((await b.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      expect(await (await b.request('GET', 'protected', { headers: { accept: 'text/html' } })).headers.get('location')).toBe('/login?reason=idle');
     });
 
     it('never past the absolute deadline, and the key is gone right after an expiry is detected', async () => {

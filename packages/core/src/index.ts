@@ -63,7 +63,15 @@ export {
 } from './options.js';
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
-export { CONDITIONAL_WRITES, endedTtlMs, SKIP_FORCED_SAVE, storeTtlMs, type SharedEndings } from './shared.js';
+export {
+  CONDITIONAL_WRITES,
+  ENDED_REASON_MEMORY_MS,
+  endedTtlMs,
+  expiryReasonAhead,
+  SKIP_FORCED_SAVE,
+  storeTtlMs,
+  type SharedEndings,
+} from './shared.js';
 export {
   isUnavailableRecord,
   RETRY_AFTER_SECONDS,

@@ -1,5 +1,14 @@
 import type { IdlePolicy } from './policy.js';
-import { isTracked, type SessionRecord } from './record.js';
+import { isTracked, readEndedReason, type ExpiryReason, type SessionRecord } from './record.js';
+
+/**
+ * How long a store remembers why a session ended after the session itself is gone: 24 hours, in
+ * milliseconds. A store whose keys expire by themselves (Redis) keeps a small marker with the reason
+ * (never the session's data) that long beyond the session's own TTL, and an anonymous session that only
+ * remembers the reason lives that long, so a user who walks away and comes back hours later is still
+ * told "signed out after 15 minutes of inactivity" (requirement 3), not just "please sign in".
+ */
+export const ENDED_REASON_MEMORY_MS = 24 * 60 * 60_000;
 
 /**
  * Knowledge of ended sessions shared by every instance of an app (for example in Redis, see
@@ -44,9 +53,9 @@ export const SKIP_FORCED_SAVE: unique symbol = Symbol.for('idle-session.skipForc
  *
  * - a tracked session: until its idle deadline plus `touchInterval` (last-activity is written at most
  *   once per `touchInterval`), and never past its absolute deadline;
- * - any other session (anonymous, or one that only remembers why the last one ended), and a tracked one
- *   whose timestamps are malformed (kept so that the next request finds it and fails closed, saying why):
- *   the idle timeout plus `touchInterval`.
+ * - an anonymous session that only remembers why the last one ended: {@link ENDED_REASON_MEMORY_MS};
+ * - any other session (anonymous), and a tracked one whose timestamps are malformed (kept so that the
+ *   next request finds it and fails closed, saying why): the idle timeout plus `touchInterval`.
  *
  * Rounded up to whole milliseconds; at least 1 while the session may live, `0` when it must already
  * be gone (the store should delete it instead of writing it). Correct for timeouts of any length
@@ -57,12 +66,25 @@ export const SKIP_FORCED_SAVE: unique symbol = Symbol.for('idle-session.skipForc
  * @param now - epoch milliseconds.
  */
 export function storeTtlMs(record: unknown, policy: Pick<IdlePolicy, 'idleTimeout' | 'absoluteTimeout' | 'touchInterval'>, now: number): number {
-  if (!isTracked(record)) return policy.idleTimeout + policy.touchInterval;
+  if (!isTracked(record)) return readEndedReason(record) ? ENDED_REASON_MEMORY_MS : policy.idleTimeout + policy.touchInterval;
   const { createdAt, lastActivity } = record as SessionRecord;
   if (!isFiniteNumber(createdAt) || !isFiniteNumber(lastActivity)) return policy.idleTimeout + policy.touchInterval;
   let until = lastActivity + policy.idleTimeout + policy.touchInterval;
   if (policy.absoluteTimeout !== null) until = Math.min(until, createdAt + policy.absoluteTimeout);
   return Math.max(0, Math.ceil(until - now));
+}
+
+/**
+ * Which timeout will end a tracked session if nothing else happens: `'absolute'` when its absolute
+ * deadline comes no later than its idle deadline, else `'idle'`; `null` for a record that is not tracked
+ * or has malformed timestamps. A store that lets keys expire by themselves writes it beside the session
+ * (see {@link ENDED_REASON_MEMORY_MS}), so the reason survives the session.
+ */
+export function expiryReasonAhead(record: unknown, policy: Pick<IdlePolicy, 'idleTimeout' | 'absoluteTimeout'>): ExpiryReason | null {
+  if (!isTracked(record)) return null;
+  const { createdAt, lastActivity } = record as SessionRecord;
+  if (!isFiniteNumber(createdAt) || !isFiniteNumber(lastActivity)) return null;
+  return policy.absoluteTimeout !== null && createdAt + policy.absoluteTimeout <= lastActivity + policy.idleTimeout ? 'absolute' : 'idle';
 }
 
 /**

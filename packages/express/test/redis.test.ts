@@ -39,5 +39,6 @@ runInstancesContract({
   name: 'Express 5 + express-session + connect-redis',
   start: startPair,
   outage: redis.outage,
+  forgetKey: redis.forgetKey,
   storedSessions: () => redis.storedSessions('sess:*'),
 });

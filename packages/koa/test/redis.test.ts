@@ -17,7 +17,7 @@ async function startPair(options: HarnessOptions, mode: 'store' | 'cookie') {
   const state = new RedisSessionState({ client: connection, timeout: 3_000 }); // generous: a loaded CI machine is slow, not down
   const stores: KoaIdleSessionRedisStore[] = [];
   const store = (idle: KoaIdleSessionMiddleware) => {
-    stores.push(idleSessionRedisStore({ client: connection, state, policy: idle.policy }));
+    stores.push(idleSessionRedisStore({ state, policy: idle.policy }));
     return stores.at(-1)!;
   };
   const writes = { count: 0 };
@@ -31,13 +31,13 @@ async function startPair(options: HarnessOptions, mode: 'store' | 'cookie') {
 const storedSessions = () => redis.storedSessions();
 
 runAdapterContract({
-  name: 'Koa 3 + koa-session + koa-redis, two instances on one Redis, requests alternating',
+  name: 'Koa 3 + koa-session + @idle-session/redis store, two instances on one Redis, requests alternating',
   start: async (options) => {
     const { a, b } = await startPair(options, 'store');
     return alternate([a, b]);
   },
 });
-runInstancesContract({ name: 'Koa 3 + koa-session + koa-redis', start: (options) => startPair(options, 'store'), storedSessions, outage: redis.outage });
+runInstancesContract({ name: 'Koa 3 + koa-session + @idle-session/redis store', start: (options) => startPair(options, 'store'), storedSessions, outage: redis.outage, forgetKey: redis.forgetKey });
 // Cookie-only sessions live in the browser: what several instances share is the ended marks alone (see the
 // Koa README for what holds without a store), so they run the promises about endings, not the whole suite.
 runInstancesContract({
@@ -45,6 +45,7 @@ runInstancesContract({
   start: (options) => startPair(options, 'cookie'),
   storedSessions,
   outage: redis.outage,
+  forgetKey: redis.forgetKey,
 });
 
 describe('Koa on Redis: one write per new session', () => {

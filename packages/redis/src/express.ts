@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
+import { CONDITIONAL_WRITES, endedRecord, SESSION_KEY, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { RedisSessionState } from './state.js';
@@ -19,8 +19,8 @@ export interface IdleSessionRedisStoreOptions {
 }
 
 /**
- * connect-redis's `RedisStore` for express-session, with the two changes idle-session needs on several
- * instances; everything else (reading, destroying, listing sessions) is connect-redis's own:
+ * connect-redis's `RedisStore` for express-session, with the changes idle-session needs on several
+ * instances; listing sessions (`all`, `ids`, `length`, `clear`) is connect-redis's own:
  *
  * - `set` writes conditionally, in one Lua script ({@link RedisSessionState.writeSession}): never a
  *   session that any instance ended, never an older last-activity, and with a TTL that follows the
@@ -29,6 +29,8 @@ export interface IdleSessionRedisStoreOptions {
  * - `touch` does nothing: express-session touches on every request that did not change the session,
  *   status checks included, and those must never extend the key's life. The TTL moves only with the
  *   write that moves last-activity.
+ * - `get` and `destroy` run within the state's timeout, read and delete the marker that remembers why a
+ *   session ended once its key ran out, and answer an outage as the adapter expects.
  *
  * @example
  * ```ts
@@ -60,15 +62,19 @@ export class IdleSessionRedisStore extends RedisStore {
   }
 
   /**
-   * Reads a session (connect-redis's own `get`) within the state's timeout. While Redis is unavailable it
-   * answers a session holding only the outage marker (`unavailableSession()` of core) instead of an error,
-   * which express-session would turn into a 500 before the adapter runs; the adapter answers 503 and never
-   * writes the marker back.
+   * Reads a session within the state's timeout, in one round trip ({@link RedisSessionState.readSession}).
+   * A session whose key ran out but whose reason is remembered is answered as an anonymous session that
+   * remembers it, so the next page says why the user was signed out. While Redis is unavailable it
+   * answers a session holding only the outage marker (`unavailableSession()` of core) instead of an
+   * error, which express-session would turn into a 500 before the adapter runs; the adapter answers 503
+   * and never writes the marker back.
    */
   override async get(sid: string, callback?: GetCallback): Promise<unknown> {
     let session: SessionData | null;
     try {
-      session = (await this.#state.withinTimeout(() => super.get(sid))) as SessionData | null;
+      const { data, endedReason } = await this.#state.readSession(this.prefix + sid);
+      if (data !== null) session = await this.serializer.parse(data);
+      else session = endedReason ? ({ cookie: {}, [SESSION_KEY]: endedRecord(endedReason) } as unknown as SessionData) : null;
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) {
         if (!callback) throw error;
@@ -79,10 +85,10 @@ export class IdleSessionRedisStore extends RedisStore {
     return callback ? callback(null, session) : session;
   }
 
-  /** Destroys a session (connect-redis's own `destroy`) within the state's timeout; a `StoreUnavailableError` while Redis is unavailable. */
+  /** Destroys a session and the marker of why it would end, within the state's timeout; a `StoreUnavailableError` while Redis is unavailable. */
   override async destroy(sid: string, callback?: Callback): Promise<void> {
     try {
-      await this.#state.withinTimeout(() => super.destroy(sid));
+      await this.#state.deleteSession(this.prefix + sid);
       callback?.();
     } catch (error) {
       if (!callback) throw error;

@@ -4,7 +4,7 @@
  * - {@link RedisSessionState}: ended marks shared by every instance (the adapters' `shared` option) and
  *   the conditional write that the stores use.
  * - `@idle-session/redis/express`: `IdleSessionRedisStore`, connect-redis for express-session.
- * - `@idle-session/redis/koa`: `idleSessionRedisStore()`, koa-redis for koa-session.
+ * - `@idle-session/redis/koa`: `idleSessionRedisStore()`, a Redis store for koa-session.
  *
  * All on the official `redis` client (node-redis 5).
  *

@@ -1,11 +1,8 @@
-import { CONDITIONAL_WRITES, SKIP_FORCED_SAVE, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
-import koaRedis from 'koa-redis';
+import { CONDITIONAL_WRITES, endedRecord, SESSION_KEY, SKIP_FORCED_SAVE, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
 import type { RedisSessionState } from './state.js';
 
 /** Options of {@link idleSessionRedisStore}. */
 export interface KoaIdleSessionRedisStoreOptions {
-  /** The connected node-redis client (koa-redis uses it for reading and destroying sessions). */
-  client: unknown;
   /** The shared state, also given to the adapter as its `shared` option. */
   state: RedisSessionState;
   /** The adapter's policy: `idle.policy`. The TTL of every key follows it. */
@@ -23,33 +20,38 @@ export interface KoaIdleSessionRedisStore {
 }
 
 /**
- * koa-redis's store for koa-session, with the change idle-session needs on several instances: `set`
- * writes conditionally, in one Lua script ({@link RedisSessionState.writeSession}): never a session that
- * any instance ended, never an older last-activity, and with a TTL that follows the policy (koa-redis
- * would store a `maxAge: 'session'` session with no TTL at all). Reading and destroying are koa-redis's.
- * koa-session's `maxAge` argument is ignored: idle-session's policy decides how long a session lives.
- * Every command runs within the state's `timeout`; while Redis is unavailable, `get` answers the outage
- * marker of core's `unavailableSession()` and the adapter answers 503.
+ * A Redis store for koa-session, on the state's node-redis client, whose three methods are what
+ * idle-session needs on several instances:
+ *
+ * - `set` writes conditionally, in one Lua script ({@link RedisSessionState.writeSession}): never a
+ *   session that any instance ended, never an older last-activity, and with a TTL that follows the
+ *   policy. koa-session's `maxAge` argument is ignored: the policy decides how long a session lives.
+ * - `get` reads the session and, once its key ran out, the marker of why it ended, in one round trip.
+ * - `get` and `destroy` run within the state's timeout; while Redis is unavailable, `get` answers the
+ *   outage marker of core's `unavailableSession()` and the adapter answers 503.
+ *
+ * Why not koa-redis: koa-redis 4 hands `maxAge: 'session'` (which idle-session needs for a
+ * browser-session cookie) to Redis as a TTL, which Redis refuses, it expects an ioredis client, and its
+ * other two methods are one command each; every one of them would have to be replaced here anyway.
  *
  * @example
  * ```ts
- * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const redis = await createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true }).connect();
  * const state = new RedisSessionState({ client: redis });
  * const idle = idleSession({ idleTimeout: 15 * 60_000, shared: state });
- * app.use(session({ maxAge: 'session', store: idleSessionRedisStore({ client: redis, state, policy: idle.policy }) }, app));
+ * app.use(session({ maxAge: 'session', store: idleSessionRedisStore({ state, policy: idle.policy }) }, app));
  * app.use(idle);
  * ```
  * @throws TypeError when `state` or `policy` is missing.
  */
 export function idleSessionRedisStore(options: KoaIdleSessionRedisStoreOptions): KoaIdleSessionRedisStore {
-  const { client, state, policy } = options ?? ({} as KoaIdleSessionRedisStoreOptions);
+  const { state, policy } = options ?? ({} as KoaIdleSessionRedisStoreOptions);
   if (!state || typeof state.writeSession !== 'function') {
     throw new TypeError('idle-session: idleSessionRedisStore needs option "state", the RedisSessionState given to idleSession({ shared }).');
   }
   if (!policy || typeof policy.idleTimeout !== 'number') {
     throw new TypeError('idle-session: idleSessionRedisStore needs option "policy": pass idle.policy.');
   }
-  const base = koaRedis({ client });
   let writes = 0;
   return {
     [CONDITIONAL_WRITES]: true,
@@ -57,7 +59,9 @@ export function idleSessionRedisStore(options: KoaIdleSessionRedisStoreOptions):
     // koa-session would turn into a 500 before the adapter runs; the adapter answers 503 and writes nothing.
     async get(key) {
       try {
-        return ((await state.withinTimeout(() => base.get(key))) as Record<string, unknown> | null) ?? null;
+        const { data, endedReason } = await state.readSession(key);
+        if (data !== null) return JSON.parse(data) as Record<string, unknown>;
+        return endedReason ? { [SESSION_KEY]: endedRecord(endedReason) } : null;
       } catch (error) {
         if (error instanceof StoreUnavailableError) return unavailableSession();
         throw error;
@@ -71,7 +75,7 @@ export function idleSessionRedisStore(options: KoaIdleSessionRedisStoreOptions):
       if ((await state.writeSession(key, session, JSON.stringify, policy)) === 'written') writes++;
     },
     async destroy(key) {
-      await state.withinTimeout(() => base.destroy(key));
+      await state.deleteSession(key);
     },
     get writes() {
       return writes;

@@ -4,11 +4,14 @@ import { createHash } from 'node:crypto';
  * The conditional write, run inside Redis so that the check and the write are one step (no other
  * client's command can come between them) and one round trip.
  *
- * KEYS[1] the session's key; KEYS[2] the ended mark of the session's record.
+ * KEYS[1] the session's key; KEYS[2] the ended mark of the session's record; KEYS[3] the marker that
+ * remembers why the session will end once its key is gone.
  * ARGV[1] the serialized session; ARGV[2] its TTL in milliseconds; ARGV[3] the field that holds the
  * idle-session record; ARGV[4] the record's createdAt and ARGV[5] its lastActivity ('' for a session
  * without a tracked record); ARGV[6] the session serialized with {@link LAST_ACTIVITY_MARK} in place of
- * its lastActivity, ARGV[7] the marker as serialized, ARGV[8] the touchInterval in milliseconds.
+ * its lastActivity, ARGV[7] the marker as serialized, ARGV[8] the touchInterval in milliseconds;
+ * ARGV[9] the reason the session will end (`idle` or `absolute`, '' for none) and ARGV[10] the TTL of the
+ * reason marker in milliseconds.
  *
  * Returns
  * - 0 when the record is marked ended (nothing written);
@@ -39,6 +42,7 @@ if stored and ARGV[5] ~= '' then
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[9] ~= '' then redis.call('SET', KEYS[3], ARGV[9], 'PX', ARGV[10]) end
 return 1
 `;
 

@@ -1,4 +1,16 @@
-import { recordId, SESSION_KEY, storeTtlMs, StoreUnavailableError, type IdlePolicy, type SessionRecord, type SharedEndings } from '@idle-session/core';
+import {
+  ENDED_REASON_MEMORY_MS,
+  expiryReasonAhead,
+  readEndedReason,
+  recordId,
+  SESSION_KEY,
+  storeTtlMs,
+  StoreUnavailableError,
+  type ExpiryReason,
+  type IdlePolicy,
+  type SessionRecord,
+  type SharedEndings,
+} from '@idle-session/core';
 import { ErrorReply } from 'redis';
 import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, LAST_ACTIVITY_MARK } from './script.js';
 
@@ -9,6 +21,7 @@ import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, LAST_ACTIVITY_MARK } f
 export interface RedisCommands {
   set(key: string, value: string, options: { expiration: { type: 'PX'; value: number } }): Promise<unknown>;
   exists(key: string): Promise<number>;
+  mGet(keys: string[]): Promise<(string | null)[]>;
   del(key: string | string[]): Promise<number>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -20,6 +33,8 @@ export interface RedisSessionStateOptions {
   client: RedisCommands;
   /** Prefix of the ended marks' keys. Default `idle-session:ended:`. */
   prefix?: string;
+  /** Prefix of the markers that remember why a session ended once its key is gone. Default `idle-session:reason:`. */
+  reasonPrefix?: string;
   /**
    * The longest a Redis command may take, in milliseconds, before the store counts as unavailable (the
    * adapters then answer 503 and fail closed). Default 2 000. Create the client with
@@ -64,6 +79,7 @@ const MAX_MERGES = 5;
 export class RedisSessionState implements SharedEndings {
   readonly #client: RedisCommands;
   readonly #prefix: string;
+  readonly #reasonPrefix: string;
   /** The command timeout in milliseconds (see {@link RedisSessionStateOptions.timeout}). */
   readonly timeout: number;
 
@@ -76,8 +92,10 @@ export class RedisSessionState implements SharedEndings {
     if (!client || typeof client.evalSha !== 'function' || typeof client.exists !== 'function') {
       throw new TypeError('idle-session: RedisSessionState needs option "client", a connected node-redis client: await createClient({ url }).connect().');
     }
-    if (options.prefix !== undefined && typeof options.prefix !== 'string') {
-      throw new TypeError(`idle-session: RedisSessionState option "prefix" must be a string, got ${typeof options.prefix}.`);
+    for (const name of ['prefix', 'reasonPrefix'] as const) {
+      if (options[name] !== undefined && typeof options[name] !== 'string') {
+        throw new TypeError(`idle-session: RedisSessionState option "${name}" must be a string, got ${typeof options[name]}.`);
+      }
     }
     const timeout = options.timeout ?? 2_000;
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
@@ -85,6 +103,7 @@ export class RedisSessionState implements SharedEndings {
     }
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'idle-session:ended:';
+    this.#reasonPrefix = options.reasonPrefix ?? 'idle-session:reason:';
     this.timeout = timeout;
   }
 
@@ -114,6 +133,27 @@ export class RedisSessionState implements SharedEndings {
     return this.#prefix + recordId;
   }
 
+  /** The key of the marker that remembers why the session stored under `key` ends. */
+  reasonKey(key: string): string {
+    return this.#reasonPrefix + key;
+  }
+
+  /**
+   * Reads the session stored under `key`, in one round trip: its serialized data, or, once the key is
+   * gone (its TTL ran out), why it ended, from the marker {@link writeSession} keeps beside it
+   * (`ENDED_REASON_MEMORY_MS` of core). A store answers a gone session with a known reason as an anonymous
+   * session holding `endedRecord(reason)`, so the user learns why.
+   */
+  async readSession(key: string): Promise<{ data: string | null; endedReason: ExpiryReason | null }> {
+    const [data, reason] = await this.withinTimeout(() => this.#client.mGet([key, this.reasonKey(key)]));
+    return { data: data ?? null, endedReason: data == null ? readEndedReason({ endedReason: reason }) : null };
+  }
+
+  /** Deletes the session stored under `key` and the marker of why it would end (a sign-out, or a new session id). */
+  async deleteSession(key: string): Promise<void> {
+    await this.withinTimeout(() => this.#client.del([key, this.reasonKey(key)]));
+  }
+
   /** Marks the tracked session with this record id as ended on every instance, for `ttlMs` milliseconds. */
   async markEnded(recordId: string, ttlMs: number): Promise<void> {
     await this.withinTimeout(() => this.#client.set(this.endedKey(recordId), '1', { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } }));
@@ -126,13 +166,15 @@ export class RedisSessionState implements SharedEndings {
 
   /**
    * Writes a session under `key`, conditionally (see the class description), with a TTL from
-   * `storeTtlMs(record, policy, now)`; a session whose deadline has passed is deleted instead.
+   * `storeTtlMs(record, policy, now)`, and, for a tracked session, a small marker of why it will end
+   * (`idle` or `absolute`) that outlives it by `ENDED_REASON_MEMORY_MS` (see {@link readSession}); a
+   * session whose deadline has passed is deleted instead.
    * When the stored copy holds a later last-activity of the same sign-in, the session's record is
    * updated in place to it and written again.
    *
    * @param key - the store's key for the session (its prefix included).
    * @param session - the session data; its idle-session record is read from `session[SESSION_KEY]`.
-   * @param serialize - how the store serializes a session (JSON for connect-redis and koa-redis).
+   * @param serialize - how the store serializes a session (JSON for connect-redis and the Koa store).
    * @param policy - the adapter's policy (`idle.policy`).
    */
   async writeSession(
@@ -146,7 +188,7 @@ export class RedisSessionState implements SharedEndings {
       const record = session[SESSION_KEY] as SessionRecord | undefined;
       const ttl = storeTtlMs(record, policy, policy.clock.now());
       if (ttl <= 0) {
-        await this.withinTimeout(() => this.#client.del(key));
+        await this.withinTimeout(() => this.#client.del(key)); // its reason marker stays: the next request learns why
         return 'deleted';
       }
       const id = recordId(record);
@@ -160,8 +202,10 @@ export class RedisSessionState implements SharedEndings {
         tracked ? serialize({ ...session, [SESSION_KEY]: { ...record, lastActivity: LAST_ACTIVITY_MARK } }) : '',
         mark,
         String(policy.touchInterval),
+        expiryReasonAhead(record, policy) ?? '',
+        String(ttl + ENDED_REASON_MEMORY_MS),
       ];
-      const result = await this.withinTimeout(() => this.#eval([key, this.endedKey(id ?? '-')], args));
+      const result = await this.withinTimeout(() => this.#eval([key, this.endedKey(id ?? '-'), this.reasonKey(key)], args));
       if (result === 0) return 'ended';
       if (result === 1) return 'written';
       if (result === 2) return 'unchanged';

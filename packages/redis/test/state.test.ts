@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPolicy, SESSION_KEY, startRecord } from '@idle-session/core';
+import { createPolicy, ENDED_REASON_MEMORY_MS, SESSION_KEY, startRecord } from '@idle-session/core';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
 import { RedisSessionState } from '../src/index.js';
 
@@ -115,10 +115,28 @@ describe('RedisSessionState: conditional writes whose TTL follows the policy', (
     expect(await redis.exists('s:1')).toBe(0);
   });
 
-  it('anonymous sessions (no tracked record) live for the idle timeout plus touchInterval', async () => {
-    await state.writeSession('s:1', { [SESSION_KEY]: { endedReason: 'idle' } }, json, policy);
+  it('anonymous sessions live for the idle timeout plus touchInterval; one that only remembers why the last one ended, for a day', async () => {
+    await state.writeSession('s:1', { csrfSecret: 'x' }, json, policy);
     expect(await redis.pTTL('s:1')).toBeGreaterThan(69_000);
     expect(await redis.pTTL('s:1')).toBeLessThanOrEqual(70_000);
+    await state.writeSession('s:2', { [SESSION_KEY]: { endedReason: 'idle' } }, json, policy);
+    expect(await redis.pTTL('s:2')).toBeGreaterThan(ENDED_REASON_MEMORY_MS - 1_000);
+  });
+
+  it('remembers why a session ends beyond its key: after the TTL ran out, a read learns the reason, never the data', async () => {
+    await state.writeSession('s:1', { user: 'u', [SESSION_KEY]: startRecord(clock.now(), 'r1') }, json, policy);
+    expect(await redis.pTTL(state.reasonKey('s:1'))).toBeGreaterThan(70_000 + ENDED_REASON_MEMORY_MS - 1_000);
+    expect(await state.readSession('s:1')).toMatchObject({ endedReason: null });
+    await redis.del('s:1'); // what the TTL does when nobody comes back
+    expect(await state.readSession('s:1')).toEqual({ data: null, endedReason: 'idle' });
+    // Near the absolute deadline the reason is the absolute timeout.
+    clock.current = START + 280_000;
+    await state.writeSession('s:2', { [SESSION_KEY]: { id: 'r2', createdAt: START, lastActivity: START + 280_000 } }, json, policy);
+    await redis.del('s:2');
+    expect(await state.readSession('s:2')).toEqual({ data: null, endedReason: 'absolute' });
+    // A sign-out deletes both: nothing to report afterwards.
+    await state.deleteSession('s:2');
+    expect(await state.readSession('s:2')).toEqual({ data: null, endedReason: null });
   });
 
   it('works again after Redis forgot its scripts (SCRIPT FLUSH)', async () => {

@@ -40,7 +40,7 @@ async function run(framework) {
     return { status: response.status, body, sentAt, receivedAt };
   };
 
-  // Sign in through both instances (connect-redis and koa-redis sessions signed with one secret). A
+  // Sign in through both instances (Redis sessions, cookies signed with one secret). A
   // sign-in is the session's first activity: its times count as the last activity until a later one.
   const signedIn = [];
   for (let i = 0; i < SESSIONS; i++) {

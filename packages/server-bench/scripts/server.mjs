@@ -53,7 +53,7 @@ async function koaApp() {
   const app = new Koa({ keys: [secret] });
   const idle = idleOn ? idleSession({ ...policy, shared: state }) : null;
   let store = new MemoryStore();
-  if (redis && idle) store = (await import('@idle-session/redis/koa')).idleSessionRedisStore({ client: redis, state, policy: idle.policy });
+  if (redis && idle) store = (await import('@idle-session/redis/koa')).idleSessionRedisStore({ state, policy: idle.policy });
   // koa-redis 4 speaks ioredis (setex) and passes maxAge 'session' as a TTL, which Redis refuses: the
   // baseline gives it a node-redis shim that stores such sessions without a TTL, as it means to.
   else if (redis) store = (await import('koa-redis')).default({ client: koaRedisShim(redis) });
