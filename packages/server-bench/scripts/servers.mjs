@@ -12,11 +12,13 @@ const script = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const taskset = existsSync('/usr/bin/taskset') ? '/usr/bin/taskset' : null;
 
 /**
- * Starts one server in a child process with the given environment; resolves once it listens.
+ * Starts one server in a child process with the given environment (and Node options, such as
+ * `--cpu-prof`); resolves once it listens.
  * @returns {Promise<{ url: string, cpuMicros(): Promise<number>, stop(): Promise<void> }>}
  */
-export function startServer(env) {
-  const command = taskset ? [taskset, '-c', '0', process.execPath, script] : [process.execPath, script];
+export function startServer(env, nodeArgs = []) {
+  const node = [process.execPath, ...nodeArgs, script];
+  const command = taskset ? [taskset, '-c', '0', ...node] : node;
   const child = spawn(command[0], command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let output = '';
