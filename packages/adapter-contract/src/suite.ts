@@ -243,6 +243,22 @@ export function runAdapterContract(target: AdapterTarget): void {
         expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
       });
 
+      it.each<Record<string, string>>([
+        { 'sec-purpose': 'prefetch' },
+        { 'sec-purpose': 'prefetch;prerender' },
+        { 'Sec-Purpose': ' Prefetch ' },
+        { purpose: 'prefetch' },
+        { 'x-purpose': 'preview' },
+        { 'x-moz': 'prefetch' },
+      ])('does not count a request the browser marks as speculative (%j): prefetching is not the user', async (headers) => {
+        await signIn();
+        clock.at(T / 2);
+        expect((await browser.request('GET', 'page', { headers })).status).toBe(200);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T / 2 });
+        await page(); // the user's own request does count
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T });
+      });
+
       it('caps the session at the absolute timeout, whatever the activity', async () => {
         await signIn();
         for (let at = 50_000; at < ABSOLUTE; at += 50_000) {

@@ -12,6 +12,7 @@ import {
 import type { SessionEvaluation } from './evaluate.js';
 import { checkKeepAliveOrigin } from './guard.js';
 import { wantsJson, type HeaderReader } from './guard-route.js';
+import { isSpeculative } from './speculative.js';
 import { SessionLedger } from './ledger.js';
 import { resolveOptions, type IdleSessionOptions, type ResolvedOptions } from './options.js';
 import type { IdlePolicy } from './policy.js';
@@ -68,7 +69,8 @@ export type RouteDecision =
 
 /**
  * Routes one request for an adapter: the endpoints under the prefix (with their method check and the
- * keep-alive forgery guard) and, for the app's own requests, whether they count as activity.
+ * keep-alive forgery guard) and, for the app's own requests, whether they count as activity: not when
+ * the browser marks them as speculative (see `isSpeculative`), nor when the app's `isActivity` says no.
  *
  * @param options - the adapter's resolved options (`prefix`, `isActivity`).
  * @param request - the framework's request, passed to `isActivity`.
@@ -85,7 +87,7 @@ export function routeRequest<Request>(
 ): RouteDecision {
   const endpoint = matchEndpoint(options.prefix, path);
   if (endpoint === 'unknown') return { respond: unknownEndpointResponse(options.prefix) };
-  if (endpoint === null) return { endpoint, activity: options.isActivity(request) ? 'activity' : 'passive' };
+  if (endpoint === null) return { endpoint, activity: !isSpeculative(header) && options.isActivity(request) ? 'activity' : 'passive' };
   const effective = method === 'HEAD' && endpoint === 'status' ? 'GET' : method;
   if (effective !== ENDPOINT_METHODS[endpoint]) return { respond: methodResponse(endpoint, method) };
   if (endpoint === 'status') return { endpoint, activity: 'passive' };

@@ -62,6 +62,7 @@ export {
   type ResolvedOptions,
 } from './options.js';
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
+export { isSpeculative } from './speculative.js';
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
 export {
   CONDITIONAL_WRITES,

@@ -17,8 +17,9 @@ export interface IdleSessionOptions<Request> extends IdlePolicyOptions {
   /**
    * Decides whether an ordinary request of a tracked session counts as activity. Return `false` for
    * an application's own background polling, which must not keep a session alive forever.
-   * The status endpoint never counts and the keep-alive always does, whatever this returns.
-   * Default: every request counts.
+   * The status endpoint never counts and the keep-alive always does, whatever this returns; requests
+   * the browser marks as speculative (prefetch, prerender: see `isSpeculative`) never count, and this
+   * is not asked for them. Default: every other request counts.
    */
   isActivity?: ((request: Request) => boolean) | undefined;
   /**
