@@ -63,7 +63,7 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
     res.redirect(303, ROUTES.home);
   });
   app.post(ROUTES.logout, async (req, res) => {
-    await idle.signOut(req);
+    await idle.signOut(req, { clearSiteData: true }); // Back and the back-forward cache cannot show a protected page afterwards
     res.redirect(303, ROUTES.login);
   });
   const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });

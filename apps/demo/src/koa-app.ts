@@ -88,7 +88,7 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     ctx.redirect(ROUTES.home);
   });
   router.post(ROUTES.logout, async (ctx) => {
-    await idle.signOut(ctx);
+    await idle.signOut(ctx, { clearSiteData: true }); // Back and the back-forward cache cannot show a protected page afterwards
     ctx.status = 303;
     ctx.redirect(ROUTES.login);
   });

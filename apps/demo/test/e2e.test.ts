@@ -205,7 +205,15 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     const { context, page } = await newPage(browser);
     await signIn(page, server);
     await expect.poll(() => elementState(page), { timeout: IDLE_MS + PATIENCE_MS, interval: 100 }).toBe('warning');
-    await Promise.all([page.waitForURL(`${server.url}/login`), page.getByRole('alertdialog').getByRole('button', { name: 'Sign out' }).click()]);
+    const [logout] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${server.url}/logout` && r.request().method() === 'POST'),
+      page.waitForURL(`${server.url}/login`),
+      page.getByRole('alertdialog').getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    // The cookie is deleted too, and the browser's cache of the site cleared (Back shows no protected page).
+    expect(await logout.headerValue('clear-site-data')).toBe('"cache"');
+    expect(await logout.headerValue('set-cookie')).toMatch(/^demo\.sid=;.*expires=Thu, 01 Jan 1970/i);
+    expect((await context.cookies()).find((c) => c.name === 'demo.sid')).toBeUndefined();
     expect(await serverStatus(page, server)).toEqual({ state: 'none' });
     expect(await page.locator('#expiry-reason').count()).toBe(0);
     await context.close();

@@ -33,7 +33,7 @@ export interface RunningApp {
  * | route | does |
  * | --- | --- |
  * | `POST sign-in` | the adapter's sign-in, then stores `user: 'demo'` and `profile: { visits: 0 }`; answers 200 `{"ok":true}` |
- * | `POST sign-out` | the adapter's sign-out; 200 `{"ok":true}` |
+ * | `POST sign-out` | the adapter's sign-out (with `?clear=1`: `{ clearSiteData: true }`); 200 `{"ok":true}` |
  * | `GET page` | an ordinary request; 200 `{"endedReason": "idle" \| "absolute" \| null}` |
  * | `GET background` | the app's own polling, excluded from activity by `isActivity`; 200 `{"ok":true}` |
  * | `POST tamper` | test-only: replaces the stored idle-session record with the JSON request body; 200 |

@@ -443,6 +443,27 @@ export function runAdapterContract(target: AdapterTarget): void {
         }
       });
 
+      it('sign-out deletes the session cookie, with the attributes it was set with; Clear-Site-Data on request', async () => {
+        for (const clear of [false, true]) {
+          await signIn();
+          const names = [...browser.cookies.keys()];
+          const response = await browser.request('POST', clear ? 'sign-out?clear=1' : 'sign-out');
+          expect(response.status).toBe(200);
+          const deletions = response.headers.getSetCookie();
+          for (const name of names) {
+            const deletion = deletions.find((header) => header.startsWith(`${name}=`));
+            expect(deletion, `no deletion of cookie ${name}`).toBeDefined();
+            expect(Date.parse(/;\s*expires=([^;]+)/i.exec(deletion!)?.[1] ?? '')).toBeLessThan(Date.UTC(2000, 0, 1));
+            expect(deletion).toMatch(/;\s*path=\//i);
+            if (!name.endsWith('.sig')) {
+              expect(deletion).toMatch(/;\s*HttpOnly/i);
+              expect(deletion).toMatch(/;\s*SameSite=Lax/i);
+            }
+          }
+          expect(response.headers.get('clear-site-data')).toBe(clear ? '"cache"' : null);
+        }
+      });
+
       it('treats unknown, forged and garbage cookies as no session, never an error', async () => {
         await signIn();
         const name = [...browser.cookies.keys()][0] ?? 'sid';

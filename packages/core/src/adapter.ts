@@ -21,6 +21,18 @@ import { endedTtlMs } from './shared.js';
 import { StoreUnavailableError, unavailableResponse } from './unavailable.js';
 import type { RequestActivity } from './request.js';
 
+/** Options of an adapter's `signOut()`. */
+export interface SignOutOptions {
+  /**
+   * Also send `Clear-Site-Data: "cache"`, so that Back or the back-forward cache cannot show a protected
+   * page after sign-out (OWASP Session Management Cheat Sheet, "Web Content Caching"). Default `false`.
+   */
+  clearSiteData?: boolean;
+}
+
+/** The `Clear-Site-Data` header value that `signOut(…, { clearSiteData: true })` sends: the browser's cache for the site. */
+export const CLEAR_SITE_DATA_CACHE = '"cache"';
+
 /** Options of an adapter's `requireSignIn()` guard. */
 export interface RequireSignInOptions {
   /** Where an HTML request without an active session is redirected, with `?reason=idle|absolute` after an expiry. Default `/login`. */
@@ -43,8 +55,13 @@ export interface IdleSessionAdapter<Request, Handler> {
    * @throws the session store's error, or an Error when the framework's session middleware is not mounted.
    */
   signIn(request: Request): Promise<void>;
-  /** Signs out: the session is destroyed in the store (and its cookie cleared where the framework does). */
-  signOut(request: Request): Promise<void>;
+  /**
+   * Signs out: the session is destroyed in the store and its cookie deleted, with the attributes it was
+   * set with (OWASP Session Management Cheat Sheet: invalidate on the server and clear the cookie). With
+   * `{ clearSiteData: true }`, also `Clear-Site-Data: "cache"`.
+   * @throws `StoreUnavailableError` while the session store is unavailable (the session is not ended).
+   */
+  signOut(request: Request, options?: SignOutOptions): Promise<void>;
   /** This request's evaluation, as the middleware made it (`{ state: 'none' }` before it ran). */
   state(request: Request): SessionEvaluation;
   /**

@@ -82,6 +82,7 @@ export {
   type UnavailableBody,
 } from './unavailable.js';
 export {
+  CLEAR_SITE_DATA_CACHE,
   endpointResponse,
   routeRequest,
   setUpAdapter,
@@ -90,4 +91,5 @@ export {
   type IdleSessionAdapter,
   type RequireSignInOptions,
   type RouteDecision,
+  type SignOutOptions,
 } from './adapter.js';

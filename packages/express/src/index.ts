@@ -12,6 +12,7 @@ export {
   type IdlePolicy,
   type IdleSessionAdapter,
   type RequireSignInOptions,
+  type SignOutOptions,
   type SessionEvaluation,
   type StatusBody,
 } from '@idle-session/core';

@@ -1,4 +1,5 @@
 import {
+  CLEAR_SITE_DATA_CACHE,
   endedRecord,
   endpointResponse,
   evaluateRecord,
@@ -20,7 +21,7 @@ import {
   type RequestActivity,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, writesConditionally, type ExpressSession } from './session.js';
+import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, sessionCookie, writesConditionally, type ExpressSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking an Express request. */
 export type ExpressIdleSessionOptions = IdleSessionOptions<Request>;
@@ -158,14 +159,18 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       );
     }
   };
-  middleware.signOut = async (req) => {
+  middleware.signOut = async (req, { clearSiteData = false } = {}) => {
     const session = (req as Request & { session?: ExpressSession }).session;
     if (session) {
+      const cookie = sessionCookie(req, session);
       await storeStep(req, async () => {
         await endRecord(session[SESSION_KEY]);
         await destroy(session);
       });
+      // express-session leaves the dead cookie in the browser: delete it, as koa-session does.
+      if (cookie) req.res?.clearCookie(cookie.name, cookie.options);
     }
+    if (clearSiteData) req.res?.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
     setState(req, { state: 'none' });
   };
   middleware.state = stateOf;

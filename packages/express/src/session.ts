@@ -1,5 +1,5 @@
 import { CONDITIONAL_WRITES } from '@idle-session/core';
-import type { Request } from 'express';
+import type { CookieOptions, Request } from 'express';
 import type { Session } from 'express-session';
 
 /** Promise wrappers around express-session's callback methods. */
@@ -27,6 +27,28 @@ export function regenerate(session: Session): Promise<void> {
 /** Destroys the current session in the store; `req.session` is unset afterwards. */
 export function destroy(session: Session): Promise<void> {
   return new Promise((resolve, reject) => session.destroy((error: unknown) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * The name and attributes of the cookie that carries this session, found in the request's `Cookie`
+ * header (express-session does not expose its `name` option: its signed value is `s:<session id>.<mac>`),
+ * so that sign-out can delete it with the attributes it was set with; `null` when the request carries none.
+ */
+export function sessionCookie(req: Request, session: ExpressSession): { name: string; options: CookieOptions } | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at < 1) continue;
+    let value: string;
+    try {
+      value = decodeURIComponent(part.slice(at + 1).trim());
+    } catch {
+      continue;
+    }
+    if (!value.startsWith(`s:${session.id}.`)) continue;
+    const { path, domain, secure, httpOnly, sameSite } = session.cookie;
+    return { name: part.slice(0, at).trim(), options: { path, domain, secure: secure === true, httpOnly, sameSite } };
+  }
+  return null;
 }
 
 /** Saves the session now (through any check installed by {@link checkBeforeSave}). */

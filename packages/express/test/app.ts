@@ -43,7 +43,7 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
     res.json({ ok: true });
   });
   app.post('/sign-out', async (req, res) => {
-    await idle.signOut(req);
+    await idle.signOut(req, { clearSiteData: req.query.clear === '1' });
     res.json({ ok: true });
   });
   app.get('/page', (req, res) => {

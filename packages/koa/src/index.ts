@@ -14,6 +14,7 @@ export {
   type IdlePolicy,
   type IdleSessionAdapter,
   type RequireSignInOptions,
+  type SignOutOptions,
   type SessionEvaluation,
   type StatusBody,
 } from '@idle-session/core';

@@ -1,4 +1,5 @@
 import {
+  CLEAR_SITE_DATA_CACHE,
   endedRecord,
   endpointResponse,
   evaluateRecord,
@@ -153,9 +154,10 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
       );
     }
   };
-  middleware.signOut = async (ctx) => {
+  middleware.signOut = async (ctx, { clearSiteData = false } = {}) => {
     await endRecord(sessionOf(ctx)?.[SESSION_KEY]);
-    dropSession(ctx);
+    dropSession(ctx); // koa-session deletes the store's copy and the cookie, with its attributes
+    if (clearSiteData) ctx.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
     setState(ctx, { state: 'none' });
   };
   middleware.state = stateOf;

@@ -55,7 +55,7 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
       ctx.body = { ok: true };
     },
     'POST /sign-out': async (ctx) => {
-      await idle.signOut(ctx);
+      await idle.signOut(ctx, { clearSiteData: ctx.query.clear === '1' });
       ctx.body = { ok: true };
     },
     'GET /page': (ctx) => {
