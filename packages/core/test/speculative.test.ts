@@ -4,7 +4,7 @@ import { isSpeculative } from '../src/index.js';
 const from = (headers: Record<string, string>) => (name: string) => headers[name];
 
 describe('isSpeculative: requests the user did not make', () => {
-  it.each([
+  it.each<Record<string, string>>([
     { 'sec-purpose': 'prefetch' },
     { 'sec-purpose': 'prefetch;prerender' },
     { 'sec-purpose': 'PREFETCH; anonymous-client-ip' },
@@ -17,7 +17,7 @@ describe('isSpeculative: requests the user did not make', () => {
     expect(isSpeculative(from(headers))).toBe(true);
   });
 
-  it.each([{}, { 'sec-purpose': '' }, { 'sec-purpose': 'prefetchable' }, { purpose: 'navigate' }, { 'x-moz': 'other' }, { 'sec-fetch-mode': 'navigate' }])(
+  it.each<Record<string, string>>([{}, { 'sec-purpose': '' }, { 'sec-purpose': 'prefetchable' }, { purpose: 'navigate' }, { 'x-moz': 'other' }, { 'sec-fetch-mode': 'navigate' }])(
     '%j is not',
     (headers) => {
       expect(isSpeculative(from(headers))).toBe(false);
