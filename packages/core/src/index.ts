@@ -71,6 +71,7 @@ export {
   expiryReasonAhead,
   SKIP_FORCED_SAVE,
   storeTtlMs,
+  writesConditionally,
   type SharedEndings,
 } from './shared.js';
 export {

@@ -39,6 +39,11 @@ export interface SharedEndings {
  */
 export const CONDITIONAL_WRITES = 'idleSessionConditionalWrites';
 
+/** Whether a session store writes conditionally (it sets {@link CONDITIONAL_WRITES} to `true`). */
+export function writesConditionally(store: unknown): boolean {
+  return typeof store === 'object' && store !== null && (store as Record<string, unknown>)[CONDITIONAL_WRITES] === true;
+}
+
 /**
  * Set to `true` on a request (Koa's `ctx`) by an adapter that is about to make the session middleware
  * save a new session at once and then again at the end of the request (koa-session's `regenerate()`

@@ -21,7 +21,7 @@ import {
   type RequestActivity,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, sessionCookie, writesConditionally, type ExpressSession } from './session.js';
+import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, sessionCookie, storeWritesConditionally, type ExpressSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking an Express request. */
 export type ExpressIdleSessionOptions = IdleSessionOptions<Request>;
@@ -104,7 +104,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     const record = session[SESSION_KEY];
     const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
     // A store that writes conditionally checks in its own write; any other is re-read before the write.
-    if (record !== undefined && !writesConditionally(req)) protect(req, session);
+    if (record !== undefined && !storeWritesConditionally(req)) protect(req, session);
     if (plan.discard) {
       await regenerate(session); // a fresh anonymous session, so app code still finds req.session
     } else if (plan.expire) {

@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES } from '@idle-session/core';
+import { writesConditionally } from '@idle-session/core';
 import type { CookieOptions, Request } from 'express';
 import type { Session } from 'express-session';
 
@@ -77,16 +77,15 @@ type StoreLike = { get(id: string, callback: (error: unknown, session?: Record<s
  * store): it then refuses ended sessions and older last-activity itself, in the same round trip as the
  * write, and the adapter installs no check of its own ({@link checkBeforeSave}).
  */
-export function writesConditionally(req: Request): boolean {
-  const store = (req as unknown as { sessionStore?: Record<string, unknown> }).sessionStore;
-  return store?.[CONDITIONAL_WRITES] === true;
+export function storeWritesConditionally(req: Request): boolean {
+  return writesConditionally((req as unknown as { sessionStore?: unknown }).sessionStore);
 }
 
 /**
  * Makes this request's session object check the store before express-session writes it back at the end
  * of the request: `decide` sees the store's current copy (or `null` when it is gone) and either refuses
  * the write (a destroyed session is never put back) or says which record to write. For stores that do
- * not write conditionally (see {@link writesConditionally}).
+ * not write conditionally (see {@link storeWritesConditionally}).
  */
 export function checkBeforeSave(
   req: Request,

@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, SKIP_FORCED_SAVE } from '@idle-session/core';
+import { SKIP_FORCED_SAVE, writesConditionally } from '@idle-session/core';
 import type { Context } from 'koa';
 
 /** The parts of a koa-session `Session` object the adapter uses. */
@@ -50,8 +50,7 @@ export function sessionOf(ctx: Context): KoaSession | null {
  */
 export async function replaceSession(ctx: Context, data: Record<string, unknown>): Promise<void> {
   (ctx as SessionContext).session = data as KoaSession;
-  const store = sessionOptions(ctx).store as unknown as Record<string | symbol, unknown> | undefined;
-  const skip = store?.[CONDITIONAL_WRITES] === true;
+  const skip = writesConditionally(sessionOptions(ctx).store);
   if (skip) (ctx as unknown as Record<symbol, unknown>)[SKIP_FORCED_SAVE] = true;
   try {
     await (ctx as SessionContext).session!.regenerate();
@@ -77,7 +76,7 @@ export function restoreSession(session: KoaSession, loaded: Record<string, unkno
  */
 export async function readStored(ctx: Context, key: string | undefined): Promise<{ exists: boolean; data: Record<string, unknown> | null } | undefined> {
   const options = sessionOptions(ctx);
-  if (!options.store || !key || (options.store as unknown as Record<string, unknown>)[CONDITIONAL_WRITES] === true) return undefined;
+  if (!options.store || !key || writesConditionally(options.store)) return undefined;
   const data = (await options.store.get(key, options.maxAge, { rolling: options.rolling ?? false, ctx })) as Record<string, unknown> | null;
   return { exists: data != null, data: data ?? null };
 }
@@ -91,6 +90,6 @@ export function conditionalStore(ctx: Context, session: KoaSession): { write(dat
   const options = sessionOptions(ctx);
   const key = session.externalKey;
   const store = options.store;
-  if (!store || !key || (store as unknown as Record<string, unknown>)[CONDITIONAL_WRITES] !== true) return null;
+  if (!store || !key || !writesConditionally(store)) return null;
   return { write: async (data) => store.set(key, data, options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx }) };
 }
