@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, endedRecord, SESSION_KEY, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
+import { CONDITIONAL_WRITES, type IdlePolicy } from '@idle-session/core';
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { RedisSessionState } from './state.js';
@@ -72,15 +72,10 @@ export class IdleSessionRedisStore extends RedisStore {
   override async get(sid: string, callback?: GetCallback): Promise<unknown> {
     let session: SessionData | null;
     try {
-      const { data, endedReason } = await this.#state.readSession(this.prefix + sid);
-      if (data !== null) session = await this.serializer.parse(data);
-      else session = endedReason ? ({ cookie: {}, [SESSION_KEY]: endedRecord(endedReason) } as unknown as SessionData) : null;
+      session = (await this.#state.loadSession(this.prefix + sid, (data) => this.serializer.parse(data), { cookie: {} })) as SessionData | null;
     } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) {
-        if (!callback) throw error;
-        return callback(error);
-      }
-      session = { cookie: {}, ...unavailableSession() } as unknown as SessionData;
+      if (!callback) throw error;
+      return callback(error);
     }
     return callback ? callback(null, session) : session;
   }

@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, endedRecord, SESSION_KEY, SKIP_FORCED_SAVE, StoreUnavailableError, unavailableSession, type IdlePolicy } from '@idle-session/core';
+import { CONDITIONAL_WRITES, SKIP_FORCED_SAVE, type IdlePolicy } from '@idle-session/core';
 import type { RedisSessionState } from './state.js';
 
 /** Options of {@link idleSessionRedisStore}. */
@@ -57,16 +57,7 @@ export function idleSessionRedisStore(options: KoaIdleSessionRedisStoreOptions):
     [CONDITIONAL_WRITES]: true,
     // While Redis is unavailable: a session holding only the outage marker instead of an error, which
     // koa-session would turn into a 500 before the adapter runs; the adapter answers 503 and writes nothing.
-    async get(key) {
-      try {
-        const { data, endedReason } = await state.readSession(key);
-        if (data !== null) return JSON.parse(data) as Record<string, unknown>;
-        return endedReason ? { [SESSION_KEY]: endedRecord(endedReason) } : null;
-      } catch (error) {
-        if (error instanceof StoreUnavailableError) return unavailableSession();
-        throw error;
-      }
-    },
+    get: (key) => state.loadSession(key, JSON.parse),
     async set(key, session, _maxAge, options) {
       // koa-session's regenerate() saves at once and again at the end of the request: the adapter flags the
       // first, forced save (changed: false), and only the final data is written.

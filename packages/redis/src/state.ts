@@ -1,5 +1,6 @@
 import {
   ENDED_REASON_MEMORY_MS,
+  endedRecord,
   expiryReasonAhead,
   readEndedReason,
   recordId,
@@ -10,6 +11,7 @@ import {
   type IdlePolicy,
   type SessionRecord,
   type SharedEndings,
+  unavailableSession,
 } from '@idle-session/core';
 import { ErrorReply } from 'redis';
 import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, LAST_ACTIVITY_MARK } from './script.js';
@@ -147,6 +149,26 @@ export class RedisSessionState implements SharedEndings {
   async readSession(key: string): Promise<{ data: string | null; endedReason: ExpiryReason | null }> {
     const [data, reason] = await this.withinTimeout(() => this.#client.mGet([key, this.reasonKey(key)]));
     return { data: data ?? null, endedReason: data == null ? readEndedReason({ endedReason: reason }) : null };
+  }
+
+  /**
+   * What a session store's `get` answers for `key`: the stored session (parsed with `parse`); once its key
+   * ran out, an anonymous session holding `endedRecord(reason)` when the reason is remembered, so the user
+   * learns why; `null` when nothing is known; and while Redis is unavailable, a session holding only the
+   * outage marker (`unavailableSession()` of core) instead of an error, which the session middleware
+   * would turn into a 500 before the adapter runs (the adapter answers 503 and never writes it back).
+   * `extra` is added to a session made here (express-session needs a `cookie`).
+   * @throws any error that is not an outage (a bug must stay visible).
+   */
+  async loadSession(key: string, parse: (data: string) => unknown, extra: Record<string, unknown> = {}): Promise<Record<string, unknown> | null> {
+    try {
+      const { data, endedReason } = await this.readSession(key);
+      if (data !== null) return (await parse(data)) as Record<string, unknown>;
+      return endedReason ? { ...extra, [SESSION_KEY]: endedRecord(endedReason) } : null;
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return { ...extra, ...unavailableSession() };
+      throw error;
+    }
   }
 
   /** Deletes the session stored under `key` and the marker of why it would end (a sign-out, or a new session id). */
