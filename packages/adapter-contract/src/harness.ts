@@ -27,20 +27,20 @@ export interface RunningApp {
 /**
  * What an adapter's test file provides: a name and a function that starts a real HTTP server on
  * 127.0.0.1 with the adapter mounted after the framework's session middleware (session cookie without
- * Max-Age/Expires, HttpOnly, SameSite=Lax), the given options, `isActivity` excluding `/background`,
- * and these app routes (relative to `url`):
+ * Max-Age/Expires, HttpOnly, SameSite=Lax), the given options, `isActivity` excluding `/background`
+ * and any request with the query `background=1`, and these app routes (relative to `url`):
  *
  * | route | does |
  * | --- | --- |
  * | `POST sign-in` | the adapter's sign-in, then stores `user: 'demo'` and `profile: { visits: 0 }`; answers 200 `{"ok":true}` |
  * | `POST sign-out` | the adapter's sign-out (with `?clear=1`: `{ clearSiteData: true }`); 200 `{"ok":true}` |
- * | `GET page` | an ordinary request; 200 `{"endedReason": "idle" \| "absolute" \| null}` |
+ * | `GET page` | an ordinary request; 200 `{"endedReason": "idle" \| "absolute" \| null, "visits": n \| null}` (`session.profile.visits`) |
  * | `GET background` | the app's own polling, excluded from activity by `isActivity`; 200 `{"ok":true}` |
  * | `POST tamper` | test-only: replaces the stored idle-session record with the JSON request body; 200 |
  * | `GET protected` | behind the adapter's protected-route guard with `loginUrl: '/login'`; 200 `{"ok":true}` |
  * | `GET login` | the login page: 200 `{"endedReason": …}`, never guarded |
  * | `GET writes` | 200 `{"writes": n}`: how many times a session was saved so far (store writes, or session cookies set when cookie-only) |
- * | `GET slow?id=X` | an ordinary request that, once the adapter has run, waits until `POST release?id=X`, then (with `&mutate=1`) adds 1 to `session.profile.visits` in place, and answers 200 `{"ok":true}` (a slow request) |
+ * | `GET slow?id=X` | an ordinary request that, once the adapter has run, waits until `POST release?id=X`, then (with `&mutate=1`) adds 1 to `session.profile.visits` in place, and answers 200 `{"ok":true}` (a slow request); with `&confirm=1` it calls the adapter's `confirmActive()` first and answers a `SessionEndedError` with 409 `{"ended": reason}`. `POST slow?…` does the same (its body, an upload, is not read) |
  * | `GET waiting?id=X` | 200 `{"waiting": true}` while `slow?id=X` is waiting, else `{"waiting": false}` |
  * | `POST release?id=X` | lets `slow?id=X` finish; 200 `{"ok":true}` |
  *

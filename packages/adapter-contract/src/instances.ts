@@ -106,6 +106,26 @@ export function runInstancesContract(target: InstancesTarget): void {
       expect((await new TestBrowser(pair.a.url).request('POST', `${prefix}/keepalive`, { headers: { cookie: copy, 'x-idle-session': '1' } })).status).toBe(401);
     });
 
+    it('an upload running on A is activity on B too: never expired there meanwhile, and the idle clock restarts when it ends', async () => {
+      await signInOnA();
+      const start = clock.current;
+      clock.current = start + 10_000;
+      const id = `upload-${start}`;
+      const upload = a.request('POST', `slow?id=${id}&mutate=1&confirm=1`, { headers: { 'content-type': 'text/plain' }, body: 'notes '.repeat(1_000) });
+      while (!(((await (await a.request('GET', `waiting?id=${id}`)).json()) as { waiting: boolean }).waiting));
+      for (const at of [30_000, 10_000 + T, 10_000 + 3 * T]) {
+        clock.current = start + at;
+        expect((await b.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T });
+      }
+      await a.request('POST', `release?id=${id}`);
+      expect(await (await upload).json()).toEqual({ ok: true });
+      expect((await b.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T });
+      clock.current = start + 10_000 + 3 * T + T - 1;
+      expect((await b.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+      clock.current += 1;
+      expect((await b.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+    });
+
     it('200 rounds of keep-alives and slow page requests on A racing a sign-out on B: 0 revivals', { timeout: 180_000 }, async () => {
       let revivals = 0;
       const storedBefore = (await target.storedSessions()).length;

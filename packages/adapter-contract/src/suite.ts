@@ -337,8 +337,11 @@ export function runAdapterContract(target: AdapterTarget): void {
 
     describe('requests in flight', () => {
       /** Starts `GET slow?id=…` and resolves once the adapter has run for it and it is waiting. */
-      async function startSlow(id: string, client = browser, query = ''): Promise<{ finish: () => Promise<number> }> {
-        const pending = client.request('GET', `slow?id=${id}${query}`);
+      async function startSlow(id: string, client = browser, query = '', upload?: string): Promise<{ finish: () => Promise<{ status: number; body: unknown }> }> {
+        const pending =
+          upload === undefined
+            ? client.request('GET', `slow?id=${id}${query}`)
+            : client.request('POST', `slow?id=${id}${query}`, { headers: { 'content-type': 'text/plain' }, body: upload });
         for (let tries = 0; tries < 200; tries++) {
           const response = await client.request('GET', `waiting?id=${id}`, { headers: { cookie: '' } });
           if (((await response.json()) as { waiting: boolean }).waiting) break;
@@ -348,36 +351,70 @@ export function runAdapterContract(target: AdapterTarget): void {
           finish: async () => {
             await (await client.request('POST', `release?id=${id}`, { headers: { cookie: '' } })).json();
             const response = await pending;
-            await response.text();
-            return response.status;
+            return { status: response.status, body: await response.json() };
           },
         };
       }
 
-      it('a slow request does not write back a stale last-activity: activity only moves forward', async () => {
+      /** Keeps the session alive with a keep-alive every half idle timeout from `from` to `until` (ms after START). */
+      async function keepAliveUntil(from: number, until: number): Promise<void> {
+        for (let at = from; at < until; at += T / 2) {
+          clock.at(at);
+          expect((await browser.keepAlive(prefix)).status).toBe(200);
+        }
+        clock.at(until);
+      }
+
+      it('a long request is activity for as long as it runs: no idle expiry meanwhile, and the idle clock restarts when it ends', async () => {
+        await signIn();
+        clock.at(10_000);
+        const upload = await startSlow('upload', browser, '&mutate=1', 'notes '.repeat(1_000));
+        // What the open page asks at its deadline: never expired while the upload runs, a whole idle timeout left.
+        for (const at of [30_000, 10_000 + T, 10_000 + 2 * T]) {
+          clock.at(at);
+          expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T });
+        }
+        clock.at(200_000);
+        expect(await upload.finish()).toEqual({ status: 200, body: { ok: true } });
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T });
+        clock.at(200_000 + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+        expect(await browser.request('GET', 'page').then((r) => r.json())).toEqual({ endedReason: null, visits: 1 });
+      });
+
+      it('a request that is not activity holds nothing, and does not write back a stale last-activity', async () => {
         await signIn();
         clock.at(15_000);
-        const slow = await startSlow('stale'); // its copy says last activity at 15 s
+        const slow = await startSlow('stale', browser, '&background=1&mutate=1'); // its copy says last activity at 15 s
         for (const at of [20_000, 30_000, 40_000]) {
           clock.at(at);
           expect((await browser.keepAlive(prefix)).status).toBe(200);
         }
         clock.at(45_000);
-        expect(await slow.finish()).toBe(200);
+        expect((await slow.finish()).status).toBe(200);
         clock.at(40_000 + T - 1);
         expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
         clock.at(40_000 + T);
         expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
       });
 
-      it('a request still running at sign-out does not put the session back', async () => {
+      it('a request still running at sign-out does not put the session back, and learns it ended (confirmActive)', async () => {
         await signIn();
         const stolen = browser.cookieHeader();
         clock.at(15_000);
-        const slow = await startSlow('signout');
+        const slow = await startSlow('signout', browser, '&mutate=1&confirm=1');
         expect((await browser.request('POST', 'sign-out')).status).toBe(200);
-        expect(await slow.finish()).toBe(200);
+        expect(await slow.finish()).toEqual({ status: 409, body: { ended: 'signed-out' } });
         expect(await (await replay(stolen)).json()).toEqual({ state: 'none' });
+      });
+
+      it('confirmActive passes while the session is active, and the change is saved', async () => {
+        await signIn();
+        clock.at(15_000);
+        const slow = await startSlow('confirm', browser, '&mutate=1&confirm=1');
+        clock.at(15_000 + T);
+        expect(await slow.finish()).toEqual({ status: 200, body: { ok: true } });
+        expect(await browser.request('GET', 'page').then((r) => r.json())).toEqual({ endedReason: null, visits: 1 });
       });
 
       it('a request still running at sign-out that changed nested session data in place writes nothing back', async () => {
@@ -387,18 +424,30 @@ export function runAdapterContract(target: AdapterTarget): void {
         const slow = await startSlow('nested', browser, '&mutate=1');
         expect((await browser.request('POST', 'sign-out')).status).toBe(200);
         const before = await writes();
-        expect(await slow.finish()).toBe(200);
+        expect((await slow.finish()).status).toBe(200);
         expect(await writes()).toBe(before);
       });
 
-      it('a request still running at expiry does not put the session back, and the reason stays', async () => {
+      it('a request still running at the absolute deadline does not put the session back, learns it, and the reason stays', async () => {
+        await signIn();
+        const stolen = browser.cookieHeader();
+        await keepAliveUntil(TOUCH, ABSOLUTE - 10_000);
+        const slow = await startSlow('absolute', browser, '&mutate=1&confirm=1');
+        clock.at(ABSOLUTE);
+        expect(await page()).toEqual({ status: 200, endedReason: 'absolute' });
+        expect(await slow.finish()).toEqual({ status: 409, body: { ended: 'absolute' } });
+        expect(await (await replay(stolen)).json()).toEqual({ state: 'none' });
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'absolute' });
+      });
+
+      it('a request that is not activity, still running at idle expiry, does not put the session back, and the reason stays', async () => {
         await signIn();
         const stolen = browser.cookieHeader();
         clock.at(15_000);
-        const slow = await startSlow('expiry');
+        const slow = await startSlow('expiry', browser, '&background=1&mutate=1');
         clock.at(15_000 + T);
         expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
-        expect(await slow.finish()).toBe(200);
+        expect((await slow.finish()).status).toBe(200);
         expect(await (await replay(stolen)).json()).toEqual({ state: 'none' });
         expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
       });

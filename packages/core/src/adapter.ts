@@ -17,7 +17,8 @@ import { SessionLedger } from './ledger.js';
 import { resolveOptions, type IdleSessionOptions, type ResolvedOptions } from './options.js';
 import type { IdlePolicy } from './policy.js';
 import { recordId, type ExpiryReason } from './record.js';
-import { endedTtlMs } from './shared.js';
+import { endedReasonNow, SessionEndedError } from './ended.js';
+import { endedTtlMs, heartbeatMs } from './shared.js';
 import { StoreUnavailableError, unavailableResponse } from './unavailable.js';
 import type { RequestActivity } from './request.js';
 
@@ -75,6 +76,16 @@ export interface IdleSessionAdapter<Request, Handler> {
    * `fetch()` from a page) with 401 and `{"state":"expired","reason":…}` or `{"state":"none"}`.
    */
   requireSignIn(options?: RequireSignInOptions): Handler;
+  /**
+   * Confirms, at the moment it is called, that the request's session is still active: not signed out
+   * or expired while the request ran (on any instance, with the `shared` option), not past a deadline.
+   * Call it just before answering that something the request changed in the session was saved: when the
+   * session ended meanwhile, the change is not written (an ended session is never put back), and the
+   * app must say so instead of "saved".
+   * @throws `SessionEndedError` (status 401) with the `reason`: `idle`, `absolute`, `signed-out` or `none`.
+   * @throws `StoreUnavailableError` while the shared service is unavailable.
+   */
+  confirmActive(request: Request): Promise<void>;
 }
 
 /** What an adapter does with a request before touching the session, decided by {@link routeRequest}. */
@@ -132,6 +143,21 @@ export function unavailableDecision(
   return { error: cause instanceof StoreUnavailableError ? cause : new StoreUnavailableError() };
 }
 
+/** A request held as running by `AdapterSetup.holdRequest`. */
+export interface RequestHold {
+  /** The request ended (the app started answering, or the connection closed): the hold ends here. Once only. */
+  end(): void;
+  /**
+   * The request's last write of the session is in the store (or there was none): other instances are told
+   * the hold ended, unless another request of the session still runs here. Calls `end()` first.
+   */
+  settled(): void;
+  /** Whether other instances were told of the hold. */
+  readonly announced: boolean;
+}
+
+const NO_HOLD: RequestHold = Object.freeze({ end() {}, settled() {}, announced: false });
+
 /** What every adapter sets up once, at start-up, by {@link setUpAdapter}. */
 export interface AdapterSetup<Request extends object> {
   /** The validated options. */
@@ -157,6 +183,30 @@ export interface AdapterSetup<Request extends object> {
    * @throws the shared service's error.
    */
   learnEnded(record: unknown): Promise<boolean>;
+  /**
+   * Counts a request of the session holding `record` as running, until `end()` of the returned
+   * {@link RequestHold} is called:
+   * meanwhile the session's idle clock stands still on this instance (`SessionLedger.beginRequest`) and,
+   * with a `shared` option that supports it, on every instance (`SharedEndings.holdActive`, renewed
+   * every `heartbeatMs`, keeping `storeKey` alive in the store too). Other instances are told after one
+   * heartbeat, or at once with `announce` (for a request with a body: an upload is why requests run
+   * long, and a short request then costs no write). A record without an id is ignored.
+   */
+  holdRequest(record: unknown, options?: { storeKey?: string | undefined; announce?: boolean }): RequestHold;
+  /**
+   * Whether another instance holds the session holding `record` active (a request of it is running
+   * there); when so, the activity is noted in this process's ledger, so `planRequest` counts it.
+   * `false` without a `shared` option that supports it.
+   * @throws the shared service's error.
+   */
+  learnHeldActive(record: unknown): Promise<boolean>;
+  /** Whether {@link AdapterSetup.learnHeldActive} can ever say `true` (a `shared` option that supports it). */
+  readonly sharesActivity: boolean;
+  /**
+   * What the adapters' `confirmActive()` does with the request's current record.
+   * @throws `SessionEndedError`, or the shared service's error.
+   */
+  confirmActive(record: unknown): Promise<void>;
 }
 
 /**
@@ -168,6 +218,7 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
   const resolved = resolveOptions(options);
   // core's build has no DOM or Node types; every runtime it supports has console.warn.
   const { console } = globalThis as unknown as { console: { warn(message: string): void } };
+  const timers = globalThis as unknown as { setInterval(run: () => void, ms: number): unknown; clearInterval(timer: unknown): void };
   for (const warning of resolved.warnings) console.warn(warning);
   // Each adapter keeps its evaluation on the request under a symbol of its own: cheaper per request than a
   // WeakMap (an ephemeron table), and invisible to the app's code and to JSON.
@@ -186,6 +237,55 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
       if (id === null) return;
       ledger.end(id, policy.clock.now());
       await shared?.markEnded(id, endedTtlMs(policy));
+    },
+    holdRequest(record, { storeKey, announce = false } = {}) {
+      const id = recordId(record);
+      if (id === null) return NO_HOLD;
+      ledger.beginRequest(id);
+      let beat: unknown;
+      let held = false;
+      if (shared?.holdActive) {
+        const period = heartbeatMs(policy);
+        const keep = storeKey === undefined ? undefined : { key: storeKey, ttlMs: policy.idleTimeout + policy.touchInterval };
+        const hold = (): void => {
+          held = true;
+          void shared.holdActive!(id, 3 * period, keep).catch(() => {}); // the next beat tries again
+        };
+        if (announce) hold();
+        beat = timers.setInterval(hold, period);
+        (beat as { unref?: () => void }).unref?.(); // Node: a beat never keeps the process alive
+      }
+      let running = true;
+      return {
+        end() {
+          if (!running) return;
+          running = false;
+          if (beat !== undefined) timers.clearInterval(beat);
+          ledger.endRequest(id);
+        },
+        settled() {
+          this.end();
+          if (!held || !shared?.releaseActive || ledger.hasRequestInFlight(id)) return;
+          held = false;
+          void shared.releaseActive(id).catch(() => {}); // it runs out by itself
+        },
+        get announced() {
+          return held;
+        },
+      };
+    },
+    sharesActivity: typeof shared?.isHeldActive === 'function',
+    async learnHeldActive(record) {
+      const id = recordId(record);
+      if (id === null || !shared?.isHeldActive || !(await shared.isHeldActive(id))) return false;
+      const now = policy.clock.now();
+      ledger.noteActivity(id, now, now);
+      return true;
+    },
+    async confirmActive(record) {
+      let reason = endedReasonNow(record, policy, policy.clock.now(), ledger);
+      if (reason === null && shared && (await shared.hasEnded(recordId(record)!))) reason = 'signed-out';
+      if (reason !== null) throw new SessionEndedError(reason);
     },
     async learnEnded(record) {
       const id = recordId(record);

@@ -31,7 +31,7 @@ export {
   type SessionEvaluation,
   type UntrackedSession,
 } from './evaluate.js';
-export { planRequest, type RequestActivity, type RequestPlan } from './request.js';
+export { hasBody, mayBeHeldElsewhere, planRequest, planRequestEnd, type RequestActivity, type RequestPlan } from './request.js';
 export {
   parseStatusBody,
   toStatusBody,
@@ -63,13 +63,17 @@ export {
 } from './options.js';
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { isSpeculative } from './speculative.js';
+export { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
 export {
   CONDITIONAL_WRITES,
   ENDED_REASON_MEMORY_MS,
   endedTtlMs,
   expiryReasonAhead,
+  heartbeatMs,
   SKIP_FORCED_SAVE,
+  STORE_KEY_OF,
+  storeKeyOf,
   storeTtlMs,
   writesConditionally,
   type SharedEndings,
@@ -90,6 +94,7 @@ export {
   unavailableDecision,
   type AdapterSetup,
   type IdleSessionAdapter,
+  type RequestHold,
   type RequireSignInOptions,
   type RouteDecision,
   type SignOutOptions,

@@ -75,6 +75,8 @@ class AgedMap<V> {
 export class SessionLedger {
   readonly #ended: AgedMap<true>;
   readonly #activity: AgedMap<number>;
+  /** Requests in flight that count as activity, per record id; an entry is removed when its count drops to 0. */
+  readonly #inFlight = new Map<string, number>();
 
   /**
    * @param ttlMs - how long an entry is kept, in milliseconds; at least the idle timeout, so a copied
@@ -119,6 +121,28 @@ export class SessionLedger {
   /** The latest last-activity this process wrote for the record id, or `null`. */
   latestActivity(id: string, now: number): number | null {
     return this.hasEnded(id, now) ? null : (this.#activity.get(id, now) ?? null);
+  }
+
+  /**
+   * Notes that a request of the session with this record id that counts as activity started: until the
+   * matching {@link endRequest}, the session's idle clock stands still (`planRequest` counts it as active
+   * now, though it writes last-activity no more often than before), as a servlet container measures idle time from the end of the last request. A slow upload is activity
+   * for as long as it runs. Only the absolute timeout, a sign-out or another ending can end the session meanwhile.
+   */
+  beginRequest(id: string): void {
+    this.#inFlight.set(id, (this.#inFlight.get(id) ?? 0) + 1);
+  }
+
+  /** Notes that a request begun with {@link beginRequest} ended (answered, or its connection closed). */
+  endRequest(id: string): void {
+    const count = (this.#inFlight.get(id) ?? 0) - 1;
+    if (count > 0) this.#inFlight.set(id, count);
+    else this.#inFlight.delete(id);
+  }
+
+  /** Whether a request of the session with this record id that counts as activity is in flight here. */
+  hasRequestInFlight(id: string): boolean {
+    return this.#inFlight.has(id);
   }
 
   /** How many entries are kept, in both tables. */

@@ -1,6 +1,7 @@
 import { evaluateRecord, type ExpiredSession, type SessionEvaluation } from './evaluate.js';
 import type { SessionLedger } from './ledger.js';
 import type { IdlePolicy } from './policy.js';
+import { heartbeatMs } from './shared.js';
 import { isTracked, recordId, type SessionRecord } from './record.js';
 
 /**
@@ -66,11 +67,15 @@ export function planRequest(
   if (ledger && id !== null && isTracked(record) && ledger.hasEnded(id, now)) {
     return { evaluation: { state: 'none' }, write: null, expire: null, discard: true };
   }
-  // What this process wrote for the session (possibly not saved yet by a request still running) counts too.
-  const known = ledger && id !== null ? ledger.latestActivity(id, now) : null;
+  // What this process wrote for the session (possibly not saved yet by a request still running) counts too,
+  // for a session alive by it, or expired only by idleness; a request of it still running here holds it active now.
+  const written = ledger && id !== null ? ledger.latestActivity(id, now) : null;
+  const known = ledger && id !== null && ledger.hasRequestInFlight(id) ? now : written;
   const stored = evaluateRecord(record, policy, now);
+  const storedActivity = (record as SessionRecord | undefined)?.lastActivity;
+  const later = (at: number | null): at is number => at !== null && typeof storedActivity === 'number' && at > storedActivity && at <= now;
   const before =
-    stored.state === 'active' && known !== null && known > stored.lastActivity && known <= now
+    (stored.state === 'active' || (stored.state === 'expired' && stored.reason === 'idle' && !stored.invalid)) && later(known)
       ? evaluateRecord({ ...(record as SessionRecord), lastActivity: known }, policy, now)
       : stored;
   if (before.state === 'expired') {
@@ -79,12 +84,62 @@ export function planRequest(
     return { evaluation: before, write: null, expire: isTracked(record) ? before : null, discard: false };
   }
   if (before.state === 'none' || activity === 'passive') return { evaluation: before, write: null, expire: null, discard: false };
-  if (now - before.lastActivity < policy.touchInterval) {
+  // The write budget counts what was written, not a request held in flight (it writes when it ends).
+  const lastWrite = later(written) ? written : (storedActivity as number);
+  if (now - lastWrite < policy.touchInterval) {
     return { evaluation: before, write: null, expire: null, discard: false };
   }
   const createdAt = (record as SessionRecord).createdAt as number;
-  const lastActivity = Math.max(now, before.lastActivity);
+  const lastActivity = now;
   const write: SessionRecord = id === null ? { createdAt, lastActivity } : { id, createdAt, lastActivity };
   if (ledger && id !== null) ledger.noteActivity(id, lastActivity, now);
   return { evaluation: evaluateRecord(write, policy, now), write, expire: null, discard: false };
+}
+
+/**
+ * Whether an adapter whose `shared` option knows about requests running on other instances
+ * (`SharedEndings.isHeldActive`) should ask before acting on `plan`: when the plan would end the session
+ * for idleness, or when a request that is not activity (the status endpoint) would report a last
+ * activity older than one heartbeat. Other requests need not ask: they are activity themselves.
+ */
+export function mayBeHeldElsewhere(plan: RequestPlan, activity: RequestActivity, policy: IdlePolicy): boolean {
+  if (plan.expire) return plan.expire.reason === 'idle' && !plan.expire.invalid;
+  const { evaluation } = plan;
+  return activity === 'passive' && evaluation.state === 'active' && policy.idleTimeout - evaluation.idleRemainingMs > heartbeatMs(policy);
+}
+
+/**
+ * The last-activity write when a request that counted as activity ends (see `SessionLedger.beginRequest`):
+ * the session was in use until `now`, so its idle clock restarts now. Returns the record to store, or
+ * `null` to write nothing: the session ended (in the ledger, or by a deadline), another request of it
+ * is still running here (it writes when it ends), or the record's last-activity is less than
+ * `touchInterval` old (the write budget). Notes the write in the ledger.
+ *
+ * @param record - the untrusted value under `SESSION_KEY` in the request's session when it ends.
+ * @param policy - a validated policy.
+ * @param now - epoch milliseconds.
+ * @param ledger - this process's ledger; call `endRequest` on it first.
+ */
+export function planRequestEnd(record: unknown, policy: IdlePolicy, now: number, ledger: SessionLedger): SessionRecord | null {
+  const id = recordId(record);
+  if (id === null || !isTracked(record) || ledger.hasEnded(id, now) || ledger.hasRequestInFlight(id)) return null;
+  const { createdAt, lastActivity } = record as SessionRecord;
+  if (typeof lastActivity !== 'number') return null;
+  const lastWrite = Math.max(lastActivity, ledger.latestActivity(id, now) ?? lastActivity);
+  if (now - lastWrite < policy.touchInterval) return null;
+  const write: SessionRecord = { id, createdAt: createdAt as number, lastActivity: now };
+  if (evaluateRecord(write, policy, now).state !== 'active') return null;
+  ledger.noteActivity(id, now, now);
+  return write;
+}
+
+/**
+ * Whether a request carries a body (an upload, a form post), from its headers: a `Content-Length` above
+ * zero, or a `Transfer-Encoding`. Such a request may run long while the body arrives.
+ *
+ * @param headers - the request's headers by lower-case name (Node's `IncomingMessage.headers`).
+ */
+export function hasBody(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  const length = Number(headers['content-length']);
+  return (Number.isFinite(length) && length > 0) || headers['transfer-encoding'] !== undefined;
 }

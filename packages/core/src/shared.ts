@@ -29,6 +29,47 @@ export interface SharedEndings {
   markEnded(recordId: string, ttlMs: number): Promise<void>;
   /** Whether any instance ended the tracked session with this record id (within its `ttlMs`). */
   hasEnded(recordId: string): Promise<boolean>;
+  /**
+   * Optional. A request of the tracked session with this record id that counts as activity (a slow
+   * upload) is running on this instance: every instance must count the session as active for the next
+   * `leaseMs` milliseconds ({@link SharedEndings.isHeldActive}). The adapter calls it every
+   * {@link heartbeatMs} while the request runs. With `keep`, the store's copy of the session (under
+   * `keep.key`) must not run out within `keep.ttlMs` either (its TTL is only ever lengthened).
+   * @throws the shared service's error (the adapter ignores it: the next beat tries again).
+   */
+  holdActive?(recordId: string, leaseMs: number, keep?: { key: string; ttlMs: number }): Promise<void>;
+  /** Optional. Whether some instance holds the session with this record id active (see {@link SharedEndings.holdActive}). */
+  isHeldActive?(recordId: string): Promise<boolean>;
+  /**
+   * Optional. Ends the hold of {@link SharedEndings.holdActive} early: the request ended and its write
+   * of last-activity is in the store. Without it, the hold runs out by itself after its `leaseMs`.
+   * @throws the shared service's error (the adapter ignores it).
+   */
+  releaseActive?(recordId: string): Promise<void>;
+}
+
+/**
+ * How often, in milliseconds, an adapter tells the other instances (`SharedEndings.holdActive`) that a
+ * request of a session is still running: every `touchInterval`, but at least every 15 s and at most every
+ * second. The lease it takes lasts three beats, so an instance that dies mid-request holds no session for long.
+ */
+export function heartbeatMs(policy: Pick<IdlePolicy, 'touchInterval'>): number {
+  return Math.min(15_000, Math.max(1_000, policy.touchInterval));
+}
+
+/**
+ * A session store may define a method under this name that gives the key under which it keeps a
+ * session, from the framework's session id (express-session's `req.sessionID`, koa-session's external
+ * key), so that a long request on one instance can keep that key alive in a store whose keys expire by
+ * themselves (see `SharedEndings.holdActive`). `@idle-session/redis`'s stores define it.
+ */
+export const STORE_KEY_OF = 'idleSessionKeyOf';
+
+/** The key under which `store` keeps the session with this id, when it says (see {@link STORE_KEY_OF}); else `undefined`. */
+export function storeKeyOf(store: unknown, sessionId: string | undefined): string | undefined {
+  if (sessionId === undefined || typeof store !== 'object' || store === null) return undefined;
+  const keyOf = (store as Record<string, unknown>)[STORE_KEY_OF];
+  return typeof keyOf === 'function' ? String(keyOf.call(store, sessionId)) : undefined;
 }
 
 /**

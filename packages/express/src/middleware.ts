@@ -4,14 +4,18 @@ import {
   endpointResponse,
   evaluateRecord,
   guardDecision,
+  hasBody,
   isUnavailableRecord,
+  mayBeHeldElsewhere,
   planRequest,
+  planRequestEnd,
   readEndedReason,
   routeRequest,
   SESSION_KEY,
   setUpAdapter,
   settleBeforeSave,
   startRecord,
+  storeKeyOf,
   StoreUnavailableError,
   unavailableDecision,
   type EndpointName,
@@ -21,6 +25,7 @@ import {
   type RequestActivity,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import onHeaders from 'on-headers';
 import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, sessionCookie, storeWritesConditionally, type ExpressSession } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking an Express request. */
@@ -61,7 +66,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord } = setUpAdapter(options);
+  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, learnHeldActive, sharesActivity, confirmActive } = setUpAdapter(options);
   let warnedPersistentCookie = false;
 
   /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
@@ -99,10 +104,49 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     }
   }
 
+  /**
+   * A request that counts as activity holds its session active until the app starts answering (the
+   * response's headers, or `res.end()`), or the connection closes: a slow upload is activity for as long
+   * as it runs, an event stream or a download once answering is not. Its end is activity too: the
+   * session's last-activity is written then (when `touchInterval` allows), before express-session saves.
+   */
+  function holdWhileRunning(req: Request, res: Response, record: unknown): void {
+    const hold = holdRequest(record, {
+      storeKey: storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID),
+      announce: hasBody(req.headers),
+    });
+    let running = true;
+    const finish = (): void => {
+      if (!running) return;
+      running = false;
+      hold.end();
+      const session = (req as Request & { session?: ExpressSession }).session;
+      if (!session) return; // signed out meanwhile
+      const write = planRequestEnd(session[SESSION_KEY], policy, policy.clock.now(), ledger);
+      if (write) session[SESSION_KEY] = write;
+    };
+    const end = res.end;
+    // Wrapped after express-session's own wrapper, so this runs first and the write is in what it saves.
+    res.end = function (this: Response, ...args: unknown[]) {
+      finish();
+      return (end as (...rest: unknown[]) => Response).apply(this, args);
+    } as Response['end'];
+    onHeaders(res, finish);
+    // express-session ends the response only once the session is saved: the write is in the store by now.
+    res.once('close', () => {
+      finish();
+      hold.settled();
+    });
+  }
+
   /** Applies the session's plan for this request; answers an endpoint, or returns `true` to pass the request on. */
   async function evaluate(req: Request, res: Response, session: ExpressSession, route: { endpoint: EndpointName | null; activity: RequestActivity }): Promise<boolean> {
     const record = session[SESSION_KEY];
-    const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
+    let plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
+    // A request of the session may be running on another instance: ask before calling it idle, or before telling its time left.
+    if (sharesActivity && mayBeHeldElsewhere(plan, route.activity, policy) && (await learnHeldActive(record))) {
+      plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
+    }
     // A store that writes conditionally checks in its own write; any other is re-read before the write.
     if (record !== undefined && !storeWritesConditionally(req)) protect(req, session);
     if (plan.discard) {
@@ -115,7 +159,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       session[SESSION_KEY] = plan.write;
     }
     setState(req, plan.evaluation);
-    if (!route.endpoint) return true;
+    if (!route.endpoint) {
+      if (route.activity !== 'passive' && plan.evaluation.state === 'active') holdWhileRunning(req, res, requireSession(req)[SESSION_KEY]);
+      return true;
+    }
     // A keep-alive says "extended" only once the store has it; express-session then has nothing left to save.
     if (plan.write) await save(requireSession(req));
     send(res, endpointResponse(route.endpoint, plan.evaluation, policy), req.method);
@@ -173,6 +220,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     if (clearSiteData) req.res?.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
     setState(req, { state: 'none' });
   };
+  middleware.confirmActive = (req) => confirmActive((req as Request & { session?: ExpressSession }).session?.[SESSION_KEY]);
   middleware.state = stateOf;
   middleware.endedReason = (req) => readEndedReason((req as Request & { session?: ExpressSession }).session?.[SESSION_KEY]);
   middleware.requireSignIn =

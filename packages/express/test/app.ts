@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
-import { SESSION_KEY, type SharedEndings } from '@idle-session/core';
+import { SESSION_KEY, SessionEndedError, type SharedEndings } from '@idle-session/core';
 import express5 from 'express';
 import session, { type Store } from 'express-session';
 import { idleSession, type IdleSessionMiddleware } from '../src/index.js';
@@ -26,7 +26,7 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
   const express = setup.express ?? express5;
   const app = express();
   const { basePath, ...adapterOptions } = options;
-  const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (req) => req.path !== '/background' });
+  const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (req) => req.path !== '/background' && req.query.background !== '1' });
   const store = setup.store?.(idle) ?? new session.MemoryStore();
   let calls = 0;
   const set = store.set.bind(store);
@@ -47,7 +47,8 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
     res.json({ ok: true });
   });
   app.get('/page', (req, res) => {
-    res.json({ endedReason: idle.endedReason(req) });
+    const profile = (req.session as unknown as { profile?: { visits: number } } | undefined)?.profile;
+    res.json({ endedReason: idle.endedReason(req), visits: profile?.visits ?? null });
   });
   app.get('/login', (req, res) => {
     res.json({ endedReason: idle.endedReason(req) });
@@ -66,10 +67,18 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
     res.json({ ok: true });
   });
   const slow = setup.slow ?? new SlowRequests();
-  app.get('/slow', async (req, res) => {
+  app.all('/slow', async (req, res) => {
     await slow.wait(String(req.query.id));
     const profile = (req.session as unknown as { profile?: { visits: number } }).profile;
     if (req.query.mutate && profile) profile.visits += 1;
+    if (req.query.confirm) {
+      try {
+        await idle.confirmActive(req);
+      } catch (error) {
+        if (!(error instanceof SessionEndedError)) throw error;
+        return void res.status(409).json({ ended: error.reason });
+      }
+    }
     res.json({ ok: true });
   });
   app.get('/waiting', (req, res) => {

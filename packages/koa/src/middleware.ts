@@ -4,14 +4,18 @@ import {
   endpointResponse,
   evaluateRecord,
   guardDecision,
+  hasBody,
   isUnavailableRecord,
+  mayBeHeldElsewhere,
   planRequest,
+  planRequestEnd,
   readEndedReason,
   routeRequest,
   SESSION_KEY,
   setUpAdapter,
   settleBeforeSave,
   startRecord,
+  storeKeyOf,
   StoreUnavailableError,
   unavailableDecision,
   type EndpointName,
@@ -56,7 +60,8 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded } = setUpAdapter(options);
+  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, learnHeldActive, sharesActivity, confirmActive } =
+    setUpAdapter(options);
   let warnedPersistentCookie = false;
 
   /** Before koa-session writes a changed session back: never resurrect it, never move activity backwards. */
@@ -111,7 +116,11 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     try {
       // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
       if (!options.store) await learnEnded(record);
-      const plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
+      let plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
+      // A request of the session may be running on another instance: ask before calling it idle, or before telling its time left.
+      if (sharesActivity && mayBeHeldElsewhere(plan, route.activity, policy) && (await learnHeldActive(record))) {
+        plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
+      }
       if (plan.discard) {
         await replaceSession(ctx, {});
       } else if (plan.expire) {
@@ -121,12 +130,29 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
         session[SESSION_KEY] = plan.write;
       }
       setState(ctx, plan.evaluation);
+      // A request that counts as activity holds its session active until the app's middleware is done (a
+      // slow upload is activity for as long as it runs; a streamed body sent afterwards is not), and its
+      // end is activity too: last-activity is written then, when `touchInterval` allows.
+      const hold =
+        !route.endpoint && route.activity !== 'passive' && plan.evaluation.state === 'active' && session
+          ? holdRequest(session[SESSION_KEY], { storeKey: storeKeyOf(options.store, session.externalKey), announce: hasBody(ctx.req.headers) })
+          : null;
       try {
         if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
         else await next();
       } finally {
+        if (hold) {
+          hold.end();
+          const current = sessionOf(ctx);
+          const write = current && planRequestEnd(current[SESSION_KEY], policy, policy.clock.now(), ledger);
+          if (write) current[SESSION_KEY] = write;
+        }
         if (browserSession) options.maxAge = 'session';
-        if (session && loaded && sessionOf(ctx) === session) await settle(ctx, session, loaded);
+        try {
+          if (session && loaded && sessionOf(ctx) === session) await settle(ctx, session, loaded);
+        } finally {
+          hold?.settled(); // a store that writes conditionally was written in settle(); any other is written right after
+        }
       }
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
@@ -160,6 +186,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     if (clearSiteData) ctx.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
     setState(ctx, { state: 'none' });
   };
+  middleware.confirmActive = (ctx) => confirmActive(sessionOf(ctx)?.[SESSION_KEY]);
   middleware.state = stateOf;
   middleware.endedReason = (ctx) => readEndedReason(sessionOf(ctx)?.[SESSION_KEY]);
   middleware.requireSignIn =

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
-import { SESSION_KEY, type SharedEndings } from '@idle-session/core';
+import { SESSION_KEY, SessionEndedError, type SharedEndings } from '@idle-session/core';
 import Koa, { type Context, type Next } from 'koa';
 import mount from 'koa-mount';
 import session from 'koa-session';
@@ -36,7 +36,7 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
   outer.keys = ['contract-test'];
   const app = new Koa();
   const { basePath, ...adapterOptions } = options;
-  const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (ctx) => ctx.path !== '/background' });
+  const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (ctx) => ctx.path !== '/background' && ctx.query.background !== '1' });
   const store = mode === 'store' ? (setup.store?.(idle) ?? new MemoryStore()) : undefined;
   let saves = 0;
   const beforeSave = () => {
@@ -59,7 +59,8 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
       ctx.body = { ok: true };
     },
     'GET /page': (ctx) => {
-      ctx.body = { endedReason: idle.endedReason(ctx) };
+      const profile = (ctx.session as unknown as { profile?: { visits: number } } | null)?.profile;
+      ctx.body = { endedReason: idle.endedReason(ctx), visits: profile?.visits ?? null };
     },
     'GET /login': (ctx) => {
       ctx.body = { endedReason: idle.endedReason(ctx) };
@@ -79,10 +80,21 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
         ctx.body = { ok: true };
         await next();
       }),
+    'POST /slow': (ctx) => routes['GET /slow']!(ctx, async () => {}),
     'GET /slow': async (ctx) => {
       await slow.wait(String(ctx.query.id));
       const profile = (ctx.session as unknown as { profile?: { visits: number } } | null)?.profile;
       if (ctx.query.mutate && profile) profile.visits += 1;
+      if (ctx.query.confirm) {
+        try {
+          await idle.confirmActive(ctx);
+        } catch (error) {
+          if (!(error instanceof SessionEndedError)) throw error;
+          ctx.status = 409;
+          ctx.body = { ended: error.reason };
+          return;
+        }
+      }
       ctx.body = { ok: true };
     },
     'GET /waiting': (ctx) => {

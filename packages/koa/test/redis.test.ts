@@ -60,7 +60,7 @@ describe('Koa on Redis: one write per new session', () => {
     expect((await browser.request('POST', 'sign-in')).status).toBe(200);
     expect(await writes()).toBe(1);
     clock.current += 60_000;
-    expect(await (await browser.request('GET', 'page')).json()).toEqual({ endedReason: 'idle' });
+    expect(await (await browser.request('GET', 'page')).json()).toEqual({ endedReason: 'idle', visits: null });
     expect(await writes()).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, type IdlePolicy } from '@idle-session/core';
+import { CONDITIONAL_WRITES, STORE_KEY_OF, type IdlePolicy } from '@idle-session/core';
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { RedisSessionState } from './state.js';
@@ -44,6 +44,10 @@ export interface IdleSessionRedisStoreOptions {
 export class IdleSessionRedisStore extends RedisStore {
   /** Tells the adapter that writes are conditional, so it reads nothing before a write. */
   readonly [CONDITIONAL_WRITES] = true;
+  /** The Redis key of the session with this id (`prefix + sid`), so a long request can keep it alive (see `STORE_KEY_OF` of core). */
+  [STORE_KEY_OF](sid: string): string {
+    return this.prefix + sid;
+  }
   readonly #state: RedisSessionState;
   readonly #policy: IdleSessionRedisStoreOptions['policy'];
   /** How many times this store wrote a session (refused and needless writes do not count), for tests and benchmarks. */

@@ -1,4 +1,4 @@
-import { CONDITIONAL_WRITES, SKIP_FORCED_SAVE, type IdlePolicy } from '@idle-session/core';
+import { CONDITIONAL_WRITES, SKIP_FORCED_SAVE, STORE_KEY_OF, type IdlePolicy } from '@idle-session/core';
 import type { RedisSessionState } from './state.js';
 
 /** Options of {@link idleSessionRedisStore}. */
@@ -12,6 +12,8 @@ export interface KoaIdleSessionRedisStoreOptions {
 /** A koa-session external store on Redis whose writes are conditional; see {@link idleSessionRedisStore}. */
 export interface KoaIdleSessionRedisStore {
   readonly [CONDITIONAL_WRITES]: true;
+  /** The Redis key of the session with this external key (the key itself), so a long request can keep it alive (see `STORE_KEY_OF` of core). */
+  [STORE_KEY_OF](key: string): string;
   get(key: string): Promise<Record<string, unknown> | null>;
   set(key: string, session: Record<string, unknown>, maxAge?: unknown, options?: { changed?: boolean; ctx?: object }): Promise<void>;
   destroy(key: string): Promise<void>;
@@ -55,6 +57,7 @@ export function idleSessionRedisStore(options: KoaIdleSessionRedisStoreOptions):
   let writes = 0;
   return {
     [CONDITIONAL_WRITES]: true,
+    [STORE_KEY_OF]: (key) => key,
     // While Redis is unavailable: a session holding only the outage marker instead of an error, which
     // koa-session would turn into a 500 before the adapter runs; the adapter answers 503 and writes nothing.
     get: (key) => state.loadSession(key, JSON.parse),

@@ -54,3 +54,21 @@ export const LAST_ACTIVITY_MARK = -1.23456789e-7;
 
 /** The SHA-1 that `EVALSHA` knows the script by. */
 export const CONDITIONAL_WRITE_SHA = createHash('sha1').update(CONDITIONAL_WRITE_SCRIPT).digest('hex');
+
+/**
+ * The lease of a session held active by a request running on some instance (see
+ * `RedisSessionState.holdActive`), in one step: KEYS[1] the lease, set for ARGV[1] ms; KEYS[2] (optional)
+ * the session's key and KEYS[3] its reason marker, whose TTLs are lengthened (never shortened: `GT`) to
+ * ARGV[2] and ARGV[3] ms, so that a session kept busy by a long upload does not run out in the store.
+ */
+export const HOLD_ACTIVE_SCRIPT = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+if KEYS[2] then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2], 'GT')
+  redis.call('PEXPIRE', KEYS[3], ARGV[3], 'GT')
+end
+return 1
+`;
+
+/** The SHA-1 that `EVALSHA` knows {@link HOLD_ACTIVE_SCRIPT} by. */
+export const HOLD_ACTIVE_SHA = createHash('sha1').update(HOLD_ACTIVE_SCRIPT).digest('hex');

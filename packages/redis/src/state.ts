@@ -14,7 +14,7 @@ import {
   unavailableSession,
 } from '@idle-session/core';
 import { ErrorReply } from 'redis';
-import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, LAST_ACTIVITY_MARK } from './script.js';
+import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, HOLD_ACTIVE_SCRIPT, HOLD_ACTIVE_SHA, LAST_ACTIVITY_MARK } from './script.js';
 
 /**
  * The commands of the official `redis` client (node-redis 5) that idle-session uses. A client made by
@@ -37,6 +37,8 @@ export interface RedisSessionStateOptions {
   prefix?: string;
   /** Prefix of the markers that remember why a session ended once its key is gone. Default `idle-session:reason:`. */
   reasonPrefix?: string;
+  /** Prefix of the leases of sessions held active by a long request on some instance. Default `idle-session:active:`. */
+  activePrefix?: string;
   /**
    * The longest a Redis command may take, in milliseconds, before the store counts as unavailable (the
    * adapters then answer 503 and fail closed). Default 2 000. Create the client with
@@ -82,6 +84,7 @@ export class RedisSessionState implements SharedEndings {
   readonly #client: RedisCommands;
   readonly #prefix: string;
   readonly #reasonPrefix: string;
+  readonly #activePrefix: string;
   /** The command timeout in milliseconds (see {@link RedisSessionStateOptions.timeout}). */
   readonly timeout: number;
 
@@ -94,7 +97,7 @@ export class RedisSessionState implements SharedEndings {
     if (!client || typeof client.evalSha !== 'function' || typeof client.exists !== 'function') {
       throw new TypeError('idle-session: RedisSessionState needs option "client", a connected node-redis client: await createClient({ url }).connect().');
     }
-    for (const name of ['prefix', 'reasonPrefix'] as const) {
+    for (const name of ['prefix', 'reasonPrefix', 'activePrefix'] as const) {
       if (options[name] !== undefined && typeof options[name] !== 'string') {
         throw new TypeError(`idle-session: RedisSessionState option "${name}" must be a string, got ${typeof options[name]}.`);
       }
@@ -106,6 +109,7 @@ export class RedisSessionState implements SharedEndings {
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'idle-session:ended:';
     this.#reasonPrefix = options.reasonPrefix ?? 'idle-session:reason:';
+    this.#activePrefix = options.activePrefix ?? 'idle-session:active:';
     this.timeout = timeout;
   }
 
@@ -186,6 +190,34 @@ export class RedisSessionState implements SharedEndings {
     return (await this.withinTimeout(() => this.#client.exists(this.endedKey(recordId)))) === 1;
   }
 
+  /** The key of the lease of a record id (see {@link holdActive}). */
+  activeKey(recordId: string): string {
+    return this.#activePrefix + recordId;
+  }
+
+  /**
+   * Holds the tracked session with this record id active on every instance for `leaseMs` milliseconds:
+   * a request of it that counts as activity (a long upload) is running on this instance. With `keep`, the
+   * session's key (`keep.key`, and its reason marker) is kept for at least `keep.ttlMs` more, never less
+   * than it already had, so the store does not drop a session in use. One round trip (a Lua script).
+   */
+  async holdActive(recordId: string, leaseMs: number, keep?: { key: string; ttlMs: number }): Promise<void> {
+    const keys = keep ? [this.activeKey(recordId), keep.key, this.reasonKey(keep.key)] : [this.activeKey(recordId)];
+    const ttl = keep ? Math.max(1, Math.ceil(keep.ttlMs)) : 0;
+    const args = [String(Math.max(1, Math.ceil(leaseMs))), String(ttl), String(ttl + ENDED_REASON_MEMORY_MS)];
+    await this.withinTimeout(() => this.#eval(HOLD_ACTIVE_SCRIPT, HOLD_ACTIVE_SHA, keys, args));
+  }
+
+  /** Ends the hold of {@link holdActive} early: the request ended and its write is in Redis. */
+  async releaseActive(recordId: string): Promise<void> {
+    await this.withinTimeout(() => this.#client.del(this.activeKey(recordId)));
+  }
+
+  /** Whether some instance holds the tracked session with this record id active (see {@link holdActive}). */
+  async isHeldActive(recordId: string): Promise<boolean> {
+    return (await this.withinTimeout(() => this.#client.exists(this.activeKey(recordId)))) === 1;
+  }
+
   /**
    * Writes a session under `key`, conditionally (see the class description), with a TTL from
    * `storeTtlMs(record, policy, now)`, and, for a tracked session, a small marker of why it will end
@@ -227,7 +259,7 @@ export class RedisSessionState implements SharedEndings {
         expiryReasonAhead(record, policy) ?? '',
         String(ttl + ENDED_REASON_MEMORY_MS),
       ];
-      const result = await this.withinTimeout(() => this.#eval([key, this.endedKey(id ?? '-'), this.reasonKey(key)], args));
+      const result = await this.withinTimeout(() => this.#eval(CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, [key, this.endedKey(id ?? '-'), this.reasonKey(key)], args));
       if (result === 0) return 'ended';
       if (result === 1) return 'written';
       if (result === 2) return 'unchanged';
@@ -235,12 +267,12 @@ export class RedisSessionState implements SharedEndings {
     }
   }
 
-  async #eval(keys: string[], args: string[]): Promise<unknown> {
+  async #eval(script: string, sha: string, keys: string[], args: string[]): Promise<unknown> {
     try {
-      return await this.#client.evalSha(CONDITIONAL_WRITE_SHA, { keys, arguments: args });
+      return await this.#client.evalSha(sha, { keys, arguments: args });
     } catch (error) {
       if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      return this.#client.eval(CONDITIONAL_WRITE_SCRIPT, { keys, arguments: args });
+      return this.#client.eval(script, { keys, arguments: args });
     }
   }
 }

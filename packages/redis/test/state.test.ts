@@ -144,3 +144,28 @@ describe('RedisSessionState: conditional writes whose TTL follows the policy', (
     expect(await state.writeSession('s:1', { [SESSION_KEY]: startRecord(clock.now(), 'r1') }, json, policy)).toBe('written');
   });
 });
+
+describe('RedisSessionState: sessions held active by a long request', () => {
+  it('holds a record id active for the lease, until released, for every client of the Redis', async () => {
+    const other = new RedisSessionState({ client: redis });
+    expect(await other.isHeldActive('r1')).toBe(false);
+    await state.holdActive('r1', 3_000);
+    expect(await other.isHeldActive('r1')).toBe(true);
+    expect(await redis.pTTL(state.activeKey('r1'))).toBeGreaterThan(2_000);
+    expect(await redis.pTTL(state.activeKey('r1'))).toBeLessThanOrEqual(3_000);
+    await state.releaseActive('r1');
+    expect(await other.isHeldActive('r1')).toBe(false);
+  });
+
+  it("keeps the session's key and its reason marker alive while held, and never shortens them", async () => {
+    await redis.set('sess:k', '{}', { expiration: { type: 'PX', value: 1_000 } });
+    await redis.set(state.reasonKey('sess:k'), 'idle', { expiration: { type: 'PX', value: 1_000 } });
+    await state.holdActive('r1', 3_000, { key: 'sess:k', ttlMs: 60_000 });
+    expect(await redis.pTTL('sess:k')).toBeGreaterThan(59_000);
+    expect(await redis.pTTL(state.reasonKey('sess:k'))).toBeGreaterThan(ENDED_REASON_MEMORY_MS);
+    await state.holdActive('r1', 3_000, { key: 'sess:k', ttlMs: 10 });
+    expect(await redis.pTTL('sess:k')).toBeGreaterThan(59_000);
+    await state.holdActive('r1', 3_000, { key: 'sess:gone', ttlMs: 60_000 });
+    expect(await redis.exists('sess:gone')).toBe(0); // a session already gone is not brought back
+  });
+});
