@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { idleSession, StoreUnavailableError, type IdlePolicy } from '@idle-session/express';
+import { idleSession, SessionEndedError, StoreUnavailableError, type IdlePolicy } from '@idle-session/express';
 import { RedisSessionState } from '@idle-session/redis';
 import { IdleSessionRedisStore } from '@idle-session/redis/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -7,7 +7,7 @@ import session from 'express-session';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
 import type { DemoRedis } from './redis.js';
-import { errorPage, homePage, knownLook, loginPage, ROUTES } from './pages.js';
+import { errorPage, homePage, knownLook, loginPage, notSavedMessage, ROUTES } from './pages.js';
 import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
 function demoSession(req: Request): DemoSession {
@@ -71,9 +71,17 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
     const { user = '', notes } = demoSession(req);
     res.type('html').send(homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(req.query.look) }));
   });
-  app.post(ROUTES.notes, signedIn, express.urlencoded({ extended: false, limit: '256kb' }), (req, res) => {
-    const notes = (req.body as Record<string, unknown> | undefined)?.notes;
-    demoSession(req).notes = typeof notes === 'string' ? notes : '';
+  app.post(ROUTES.notes, signedIn, express.urlencoded({ extended: false, limit: '256kb' }), async (req, res) => {
+    const sent = (req.body as Record<string, unknown> | undefined)?.notes;
+    const notes = typeof sent === 'string' ? sent : '';
+    demoSession(req).notes = notes;
+    try {
+      await idle.confirmActive(req); // a slow upload is activity; a sign-out elsewhere meanwhile is not overruled
+    } catch (error) {
+      if (!(error instanceof SessionEndedError)) throw error;
+      const reason = error.reason === 'idle' || error.reason === 'absolute' ? error.reason : null;
+      return void res.status(401).type('html').send(loginPage({ reason, error: notSavedMessage(error.reason), unsaved: notes, timeouts }));
+    }
     res.redirect(303, ROUTES.home);
   });
   app.use((_req, res) => {

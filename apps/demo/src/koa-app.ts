@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import type { RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { idleSession, MemoryStore, StoreUnavailableError, type IdlePolicy } from '@idle-session/koa';
+import { idleSession, MemoryStore, SessionEndedError, StoreUnavailableError, type IdlePolicy } from '@idle-session/koa';
 import { RedisSessionState } from '@idle-session/redis';
 import { idleSessionRedisStore } from '@idle-session/redis/koa';
 import Koa, { type Context } from 'koa';
@@ -11,7 +11,7 @@ import session from 'koa-session';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
 import type { DemoRedis } from './redis.js';
-import { errorPage, homePage, knownLook, loginPage, ROUTES } from './pages.js';
+import { errorPage, homePage, knownLook, loginPage, notSavedMessage, ROUTES } from './pages.js';
 import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
 function demoSession(ctx: Context): DemoSession {
@@ -98,9 +98,20 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     ctx.type = 'html';
     ctx.body = homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(ctx.query.look) });
   });
-  router.post(ROUTES.notes, signedIn, form('256kb'), (ctx) => {
-    const notes = (ctx.request.body as Record<string, unknown> | undefined)?.notes;
-    demoSession(ctx).notes = typeof notes === 'string' ? notes : '';
+  router.post(ROUTES.notes, signedIn, form('256kb'), async (ctx) => {
+    const sent = (ctx.request.body as Record<string, unknown> | undefined)?.notes;
+    const notes = typeof sent === 'string' ? sent : '';
+    demoSession(ctx).notes = notes;
+    try {
+      await idle.confirmActive(ctx); // a slow upload is activity; a sign-out elsewhere meanwhile is not overruled
+    } catch (error) {
+      if (!(error instanceof SessionEndedError)) throw error;
+      const reason = error.reason === 'idle' || error.reason === 'absolute' ? error.reason : null;
+      ctx.status = 401;
+      ctx.type = 'html';
+      ctx.body = loginPage({ reason, error: notSavedMessage(error.reason), unsaved: notes, timeouts });
+      return;
+    }
     ctx.status = 303;
     ctx.redirect(ROUTES.home);
   });

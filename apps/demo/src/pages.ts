@@ -1,4 +1,4 @@
-import type { ExpiryReason } from '@idle-session/express';
+import type { ExpiryReason, SessionEndedReason } from '@idle-session/express';
 import { describeDuration } from './duration.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -52,14 +52,40 @@ export function expiryMessage(reason: ExpiryReason | null, timeouts: PageTimeout
   return null;
 }
 
-/** GET /login: the sign-in form, with why the last session ended, or a sign-in error. */
-export function loginPage(options: { reason: ExpiryReason | null; error?: string; username?: string; timeouts: PageTimeouts }): string {
+/**
+ * What a user is told when a form they sent could not be saved because their session ended while it was
+ * on its way (a long upload, a sign-out in another tab): nothing was saved, and why.
+ */
+export function notSavedMessage(reason: SessionEndedReason): string {
+  const why =
+    reason === 'signed-out'
+      ? 'you were signed out (in another tab or window) while they were being sent'
+      : reason === 'none'
+        ? 'you were not signed in any more'
+        : 'your session ended while they were being sent';
+  return `Your notes were not saved: ${why}. They are below: copy them, sign in again, and save them again.`;
+}
+
+/** GET /login: the sign-in form, with why the last session ended, or a sign-in error; with `unsaved`, the notes that could not be saved. */
+export function loginPage(options: {
+  reason: ExpiryReason | null;
+  error?: string;
+  username?: string;
+  unsaved?: string;
+  timeouts: PageTimeouts;
+}): string {
   const notice = expiryMessage(options.reason, options.timeouts);
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
 ${notice ? html`<p class="notice" role="status" id="expiry-reason">${notice}</p>` : ''}
 ${options.error ? html`<p class="error" role="alert" id="login-error">${options.error}</p>` : ''}
+${
+  options.unsaved !== undefined
+    ? html`<div class="card"><label for="unsaved-notes">Your notes (not saved)</label>
+<textarea id="unsaved-notes" rows="8" readonly>${options.unsaved}</textarea></div>`
+    : ''
+}
 <form method="post" action="${ROUTES.login}" class="card">
   <label for="username">Username</label>
   <input id="username" name="username" autocomplete="username" required value="${options.username ?? ''}">

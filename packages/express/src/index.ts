@@ -7,11 +7,13 @@
 export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware } from './middleware.js';
 export {
   IdlePolicyError,
+  SessionEndedError,
   StoreUnavailableError,
   type ExpiryReason,
   type IdlePolicy,
   type IdleSessionAdapter,
   type RequireSignInOptions,
+  type SessionEndedReason,
   type SignOutOptions,
   type SessionEvaluation,
   type StatusBody,

@@ -9,11 +9,13 @@ export { MemoryStore } from './memory-store.js';
 export type { KoaSessionStore } from './session.js';
 export {
   IdlePolicyError,
+  SessionEndedError,
   StoreUnavailableError,
   type ExpiryReason,
   type IdlePolicy,
   type IdleSessionAdapter,
   type RequireSignInOptions,
+  type SessionEndedReason,
   type SignOutOptions,
   type SessionEvaluation,
   type StatusBody,

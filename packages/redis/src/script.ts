@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  *
  * KEYS[1] the session's key; KEYS[2] the ended mark of the session's record; KEYS[3] the marker that
  * remembers why the session will end once its key is gone.
- * ARGV[1] the serialized session; ARGV[2] its TTL in milliseconds; ARGV[3] the field that holds the
+ * ARGV[1] the serialized session; ARGV[2] its TTL in milliseconds, '0' when its deadline has passed (it is
+ * then deleted, unless the stored copy holds a later lastActivity); ARGV[3] the field that holds the
  * idle-session record; ARGV[4] the record's createdAt and ARGV[5] its lastActivity ('' for a session
  * without a tracked record); ARGV[6] the session serialized with {@link LAST_ACTIVITY_MARK} in place of
  * its lastActivity, ARGV[7] the marker as serialized, ARGV[8] the touchInterval in milliseconds;
@@ -16,6 +17,7 @@ import { createHash } from 'node:crypto';
  * Returns
  * - 0 when the record is marked ended (nothing written);
  * - 1 when written;
+ * - 3 when deleted (ARGV[2] was '0': the session's deadline has passed, by the stored copy too);
  * - 2 when nothing needs writing: the stored copy is the very same, or the same session but for a lastActivity less than
  *   `touchInterval` older than ours (another instance wrote it for a parallel request: one write per
  *   `touchInterval`, across instances too);
@@ -40,6 +42,10 @@ if stored and ARGV[5] ~= '' then
       end
     end
   end
+end
+if ARGV[2] == '0' then
+  redis.call('DEL', KEYS[1])
+  return 3
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if ARGV[9] ~= '' then redis.call('SET', KEYS[3], ARGV[9], 'PX', ARGV[10]) end

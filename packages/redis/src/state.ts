@@ -58,7 +58,7 @@ export type WriteOutcome =
   | 'ended'
   /** Not written: the store already holds this session with a last-activity less than `touchInterval` older. */
   | 'unchanged'
-  /** Not written but deleted: its deadline has passed (TTL 0). */
+  /** Not written but deleted: its deadline has passed (TTL 0), by the stored copy too. */
   | 'deleted';
 
 /** How many times a write is retried when the stored copy holds a later last-activity. */
@@ -222,7 +222,8 @@ export class RedisSessionState implements SharedEndings {
    * Writes a session under `key`, conditionally (see the class description), with a TTL from
    * `storeTtlMs(record, policy, now)`, and, for a tracked session, a small marker of why it will end
    * (`idle` or `absolute`) that outlives it by `ENDED_REASON_MEMORY_MS` (see {@link readSession}); a
-   * session whose deadline has passed is deleted instead.
+   * session whose deadline has passed is deleted instead, unless the stored copy holds a later
+   * last-activity (a request that held an old copy while others kept the session alive).
    * When the stored copy holds a later last-activity of the same sign-in, the session's record is
    * updated in place to it and written again.
    *
@@ -241,15 +242,11 @@ export class RedisSessionState implements SharedEndings {
     for (let merges = 0; ; merges++) {
       const record = session[SESSION_KEY] as SessionRecord | undefined;
       const ttl = storeTtlMs(record, policy, policy.clock.now());
-      if (ttl <= 0) {
-        await this.withinTimeout(() => this.#client.del(key)); // its reason marker stays: the next request learns why
-        return 'deleted';
-      }
       const id = recordId(record);
       const tracked = id !== null && typeof record?.createdAt === 'number' && typeof record.lastActivity === 'number';
       const args = [
         serialize(session),
-        String(ttl),
+        String(Math.max(0, ttl)), // 0: past its deadline by this copy; deleted unless the stored copy is later (its reason marker stays)
         SESSION_KEY,
         tracked ? String(record!.createdAt) : '',
         tracked && merges < MAX_MERGES ? String(record!.lastActivity) : '',
@@ -263,6 +260,7 @@ export class RedisSessionState implements SharedEndings {
       if (result === 0) return 'ended';
       if (result === 1) return 'written';
       if (result === 2) return 'unchanged';
+      if (result === 3) return 'deleted';
       session[SESSION_KEY] = { ...record, lastActivity: Number(result) };
     }
   }

@@ -115,6 +115,15 @@ describe('RedisSessionState: conditional writes whose TTL follows the policy', (
     expect(await redis.exists('s:1')).toBe(0);
   });
 
+  it('never deletes a session whose old copy is past its deadline while the stored copy holds a later last-activity: writes it with that', async () => {
+    const record = startRecord(START, 'r1');
+    clock.current = START + 60_000;
+    expect(await state.writeSession('s:1', { user: 'u', [SESSION_KEY]: { ...record, lastActivity: START + 60_000 } }, json, policy)).toBe('written');
+    clock.current = START + 71_000; // a request that loaded the copy of START (a long upload) writes it back now
+    expect(await state.writeSession('s:1', { user: 'upload', [SESSION_KEY]: record }, json, policy)).toBe('written');
+    expect(JSON.parse((await redis.get('s:1'))!)).toEqual({ user: 'upload', [SESSION_KEY]: { ...record, lastActivity: START + 60_000 } });
+  });
+
   it('anonymous sessions live for the idle timeout plus touchInterval; one that only remembers why the last one ended, for a day', async () => {
     await state.writeSession('s:1', { csrfSecret: 'x' }, json, policy);
     expect(await redis.pTTL('s:1')).toBeGreaterThan(69_000);
