@@ -17,6 +17,12 @@ export interface DemoConfig {
   sessionSecretGiven: boolean;
   /** Where sessions are kept: `null` for the embedded memory store, else a `redis://` or `rediss://` URL. */
   redisUrl: string | null;
+  /**
+   * How many reverse proxies in front of the app to trust for `X-Forwarded-Proto` and `X-Forwarded-For`
+   * (TRUST_PROXY): 0 (default) trusts none. Behind a TLS-terminating proxy set 1, so a request that came
+   * over HTTPS counts as secure and its session cookie gets `Secure`.
+   */
+  trustProxy: number;
 }
 
 /** Thrown for an environment variable the app cannot use; the message names it. */
@@ -40,7 +46,8 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number | undefi
  * Reads `FRAMEWORK` (`express`, the default, or `koa`), `PORT` (default 3000), `IDLE_TIMEOUT` (seconds, default 900), `WARN_BEFORE` (seconds, default 120, or half of a shorter-than-4-minute idle timeout),
  * `ABSOLUTE_TIMEOUT` (seconds, default 28800), `SESSION_SECRET` (default: random at each start, which
  * signs everybody out on restart, as the memory store does anyway) and `REDIS_URL` (default: none, the
- * embedded memory store; `redis://host:port` keeps sessions in Redis, shared by every instance).
+ * embedded memory store; `redis://host:port` keeps sessions in Redis, shared by every instance) and
+ * `TRUST_PROXY` (default 0: the number of reverse proxies in front to trust, 1 behind a TLS-terminating proxy).
  * @throws {@link ConfigError} naming the variable.
  */
 export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): DemoConfig {
@@ -57,6 +64,11 @@ export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): 
   if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (such as redis://127.0.0.1:6379), got ${JSON.stringify(env.REDIS_URL)}.`);
   }
+  const rawTrust = env.TRUST_PROXY?.trim() || '0';
+  const trustProxy = /^\d{1,2}$/.test(rawTrust) ? Number(rawTrust) : Number.NaN;
+  if (!Number.isInteger(trustProxy)) {
+    throw new ConfigError(`TRUST_PROXY must be the number of proxies in front of the app (0 for none, 1 behind one TLS-terminating proxy), got ${JSON.stringify(env.TRUST_PROXY)}.`);
+  }
   return {
     framework,
     port,
@@ -66,5 +78,6 @@ export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): 
     sessionSecret: env.SESSION_SECRET || randomSecret(),
     sessionSecretGiven: Boolean(env.SESSION_SECRET),
     redisUrl,
+    trustProxy,
   };
 }

@@ -26,6 +26,8 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
   const store = redis && state ? new IdleSessionRedisStore({ client: redis, state, policy: idle.policy }) : undefined;
   const app = express();
   app.disable('x-powered-by');
+  // Behind a TLS-terminating proxy (TRUST_PROXY=1), req.secure follows X-Forwarded-Proto, and the cookie below gets Secure.
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   app.use((_req, res, next) => {
     res.set(SECURITY_HEADERS);
     next();

@@ -27,7 +27,9 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
   const state = redis ? new RedisSessionState({ client: redis }) : undefined;
   const idle = idleSession({ ...policyOptions(config), shared: state });
   const store = redis && state ? idleSessionRedisStore({ state, policy: idle.policy }) : new MemoryStore();
-  const app = new Koa({ keys: [config.sessionSecret] });
+  // Behind a TLS-terminating proxy (TRUST_PROXY=1), ctx.secure follows X-Forwarded-Proto, and the session
+  // cookie (koa-session's secure option left unset, so it follows the request) gets Secure.
+  const app = new Koa({ keys: [config.sessionSecret], proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   const router = new Router();
   const form = (limit: string) => bodyParser({ enableTypes: ['form'], formLimit: limit });
 

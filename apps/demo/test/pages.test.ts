@@ -17,8 +17,9 @@ describe('demo configuration', () => {
       sessionSecret: 'random',
       sessionSecretGiven: false,
       redisUrl: null,
+      trustProxy: 0,
     });
-    const env = { FRAMEWORK: 'koa', PORT: '0', IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '60', SESSION_SECRET: 's', REDIS_URL: 'redis://127.0.0.1:6379' };
+    const env = { FRAMEWORK: 'koa', PORT: '0', IDLE_TIMEOUT: '6', WARN_BEFORE: '3', ABSOLUTE_TIMEOUT: '60', SESSION_SECRET: 's', REDIS_URL: 'redis://127.0.0.1:6379', TRUST_PROXY: '1' };
     expect(readConfig(env, () => 'x')).toEqual({
       framework: 'koa',
       port: 0,
@@ -28,6 +29,7 @@ describe('demo configuration', () => {
       sessionSecret: 's',
       sessionSecretGiven: true,
       redisUrl: 'redis://127.0.0.1:6379',
+      trustProxy: 1,
     });
   });
 
@@ -48,6 +50,8 @@ describe('demo configuration', () => {
     [{ IDLE_TIMEOUT: '1e400' }, /IDLE_TIMEOUT/],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL/],
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be the number of proxies/],
+    [{ TRUST_PROXY: '-1' }, /TRUST_PROXY/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => readConfig(env, () => 'x')).toThrow(ConfigError);
     expect(() => readConfig(env, () => 'x')).toThrow(message);

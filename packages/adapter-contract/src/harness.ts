@@ -15,6 +15,17 @@ export interface HarnessOptions {
    * under this path of an outer app, and `RunningApp.url` ends with it and a slash.
    */
   basePath?: string;
+  /**
+   * Trust one TLS-terminating proxy in front (`X-Forwarded-Proto`): Express `app.set('trust proxy', 1)`,
+   * Koa `app.proxy = true`. Default `false`.
+   */
+  trustProxy?: boolean;
+  /**
+   * The session cookie's `Secure` setting: `'auto'` follows the request (express-session `secure: 'auto'`,
+   * koa-session `secure` unset), `'always'` is `secure: true` for both. Default: no `Secure` (express-session's
+   * and the suite's other tests' setting; koa-session's unset `secure` follows the request anyway).
+   */
+  secureCookie?: 'auto' | 'always';
 }
 
 /** A running test app. */

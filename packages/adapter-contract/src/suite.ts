@@ -1,5 +1,5 @@
 import type { Clock } from '@idle-session/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TestBrowser } from './client.js';
 import type { AdapterTarget, HarnessOptions, RunningApp } from './harness.js';
 
@@ -465,6 +465,74 @@ export function runAdapterContract(target: AdapterTarget): void {
           ]);
           const after = await browser.request('GET', `${prefix}/status`, { headers: { cookie } });
           expect(await after.json()).toEqual({ state: 'none' });
+        }
+      });
+    });
+
+    describe('behind a TLS-terminating proxy', () => {
+      const https = { 'x-forwarded-proto': 'https' };
+      const sessionCookies = (client: TestBrowser) => client.setCookieHeaders.filter((header) => !/^[^=]*=;|expires=Thu, 01 Jan 1970/i.test(header));
+
+      it('trusted, every session cookie of an HTTPS request carries Secure, HttpOnly and SameSite=Lax: at sign-in, and the fresh one after an expiry', async () => {
+        browser = await start({ trustProxy: true, secureCookie: 'auto' });
+        expect((await browser.request('POST', 'sign-in', { headers: https })).status).toBe(200);
+        clock.at(T);
+        expect((await browser.request('GET', 'page', { headers: https })).status).toBe(200);
+        const cookies = sessionCookies(browser);
+        expect(cookies.length).toBeGreaterThanOrEqual(2);
+        for (const header of cookies) {
+          expect(header).toMatch(/;\s*secure/i);
+          expect(header).toMatch(/;\s*httponly/i);
+          expect(header).toMatch(/;\s*samesite=lax/i);
+          expect(header).not.toMatch(/;\s*(expires|max-age)=/i);
+        }
+      });
+
+      it('no request answers 500 because of cookie flags, with or without proxy headers, trusted or not', async () => {
+        const setups: Partial<HarnessOptions>[] = [
+          { secureCookie: 'always' },
+          { secureCookie: 'always', trustProxy: true },
+          { secureCookie: 'auto' },
+          { secureCookie: 'auto', trustProxy: true },
+          { trustProxy: true },
+        ];
+        const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+        try {
+          for (const setup of setups) {
+            const headerSets: Record<string, string>[] = [{}, https, { 'x-forwarded-proto': 'http' }, { forwarded: 'for=192.0.2.1;proto=https' }];
+            for (const headers of headerSets) {
+              clock.at(0);
+              const client = await start(setup);
+              const answers = [
+                await client.request('POST', 'sign-in', { headers }),
+                await client.request('GET', 'page', { headers }),
+                await client.request('GET', `${prefix}/status`, { headers }),
+                await client.request('POST', `${prefix}/keepalive`, { headers: { ...headers, 'x-idle-session': '1' } }),
+                await client.request('GET', 'protected', { headers: { ...headers, accept: 'text/html' } }),
+                await client.request('POST', 'sign-out', { headers }),
+              ];
+              for (const answer of answers) {
+                await answer.arrayBuffer();
+                expect(answer.status, `${JSON.stringify(setup)} ${JSON.stringify(headers)} ${answer.url}`).toBeLessThan(500);
+              }
+            }
+          }
+        } finally {
+          warn.mockRestore();
+        }
+      });
+
+      it('warns once when a sign-in arrives over HTTPS but its cookie goes out without Secure (an untrusted proxy)', async () => {
+        const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+        try {
+          browser = await start(); // no trust proxy, no Secure
+          expect((await browser.request('POST', 'sign-in')).status).toBe(200);
+          expect(warn).not.toHaveBeenCalledWith(expect.stringMatching(/Secure attribute/));
+          for (let i = 0; i < 2; i++) expect((await browser.request('POST', 'sign-in', { headers: https })).status).toBe(200);
+          expect(warn.mock.calls.filter(([message]) => /Secure attribute/.test(String(message)))).toHaveLength(1);
+          expect(warn).toHaveBeenCalledWith(expect.stringMatching(/trust the proxy/));
+        } finally {
+          warn.mockRestore();
         }
       });
     });

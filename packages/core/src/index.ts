@@ -63,6 +63,7 @@ export {
 } from './options.js';
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { isSpeculative } from './speculative.js';
+export { arrivedOverHttps, insecureCookieWarning } from './proxy.js';
 export { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
 export {

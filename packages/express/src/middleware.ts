@@ -1,10 +1,12 @@
 import {
+  arrivedOverHttps,
   CLEAR_SITE_DATA_CACHE,
   endedRecord,
   endpointResponse,
   evaluateRecord,
   guardDecision,
   hasBody,
+  insecureCookieWarning,
   isUnavailableRecord,
   mayBeHeldElsewhere,
   planRequest,
@@ -68,6 +70,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   }
   const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, learnHeldActive, sharesActivity, confirmActive } = setUpAdapter(options);
   let warnedPersistentCookie = false;
+  let warnedInsecureCookie = false;
 
   /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
   function protect(req: Request, session: ExpressSession): void {
@@ -198,6 +201,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     const session = requireSession(req);
     session[SESSION_KEY] = startRecord(policy.clock.now());
     setState(req, evaluateRecord(session[SESSION_KEY], policy, policy.clock.now()));
+    if (!warnedInsecureCookie && session.cookie.secure !== true && arrivedOverHttps(req.secure, (name) => req.get(name))) {
+      warnedInsecureCookie = true;
+      console.warn(insecureCookieWarning("app.set('trust proxy', 1) (the number of proxies in front), and express-session's cookie.secure: 'auto' or true"));
+    }
     if (!warnedPersistentCookie && (session.cookie.originalMaxAge != null || session.cookie.expires)) {
       warnedPersistentCookie = true;
       console.warn(

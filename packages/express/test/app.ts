@@ -25,7 +25,9 @@ export interface ExpressAppSetup {
 export async function startExpressApp(options: HarnessOptions, setup: ExpressAppSetup = {}): Promise<RunningApp> {
   const express = setup.express ?? express5;
   const app = express();
-  const { basePath, ...adapterOptions } = options;
+  const { basePath, trustProxy, secureCookie, ...adapterOptions } = options;
+  if (trustProxy) app.set('trust proxy', 1);
+  const secure = secureCookie === 'always' ? true : secureCookie === 'auto' ? ('auto' as const) : undefined;
   const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (req) => req.path !== '/background' && req.query.background !== '1' });
   const store = setup.store?.(idle) ?? new session.MemoryStore();
   let calls = 0;
@@ -35,7 +37,7 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
     return set(...args);
   };
   const countWrites = setup.countWrites ?? (() => calls);
-  app.use(session({ secret: 'contract-test', resave: false, saveUninitialized: false, store, cookie: { httpOnly: true, sameSite: 'lax' } }));
+  app.use(session({ secret: 'contract-test', resave: false, saveUninitialized: false, store, cookie: { httpOnly: true, sameSite: 'lax', secure } }));
   app.use(idle);
   app.post('/sign-in', async (req, res) => {
     await idle.signIn(req);
@@ -89,6 +91,7 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
     res.json({ ok: true });
   });
   const outer = express();
+  if (trustProxy) outer.set('trust proxy', 1);
   outer.use(basePath ?? '/', app);
   const server = outer.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));

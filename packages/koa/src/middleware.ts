@@ -1,10 +1,12 @@
 import {
+  arrivedOverHttps,
   CLEAR_SITE_DATA_CACHE,
   endedRecord,
   endpointResponse,
   evaluateRecord,
   guardDecision,
   hasBody,
+  insecureCookieWarning,
   isUnavailableRecord,
   mayBeHeldElsewhere,
   planRequest,
@@ -63,6 +65,34 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, learnHeldActive, sharesActivity, confirmActive } =
     setUpAdapter(options);
   let warnedPersistentCookie = false;
+  let warnedInsecureCookie = false;
+  let warnedUnsendableCookie = false;
+
+  /**
+   * koa-session with `secure: true` on a request Koa does not see as HTTPS (plain HTTP, or a TLS proxy
+   * without `app.proxy = true`): the cookies library would throw "Cannot send secure cookie over
+   * unencrypted connection" while koa-session commits, a 500 on every page. As express-session does, the
+   * session cookie is then not sent (the browser keeps what it has), and the adapter warns once.
+   */
+  function neverThrowOnSecureCookie(ctx: Context, options: { secure?: unknown; key?: unknown }): void {
+    if (options.secure !== true || ctx.secure) return;
+    const cookies = ctx.cookies;
+    const set = cookies.set;
+    const key = typeof options.key === 'string' ? options.key : 'koa.sess';
+    cookies.set = function (this: typeof cookies, name: string, value?: string | null, opts?: { secure?: boolean }) {
+      if ((name === key || name === `${key}.sig`) && opts?.secure === true && !ctx.secure) {
+        if (!warnedUnsendableCookie) {
+          warnedUnsendableCookie = true;
+          console.warn(
+            'idle-session: koa-session has secure: true, but a request arrived that Koa does not see as HTTPS, so its session cookie cannot be sent. ' +
+              'Behind a TLS-terminating proxy, set app.proxy = true.',
+          );
+        }
+        return this;
+      }
+      return set.call(this, name, value, opts as never);
+    } as typeof cookies.set;
+  }
 
   /** Before koa-session writes a changed session back: never resurrect it, never move activity backwards. */
   async function settle(ctx: Context, session: KoaSession, loaded: string): Promise<void> {
@@ -104,6 +134,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     const route = routeRequest(resolved, ctx, ctx.method, ctx.path, (name) => ctx.get(name) || undefined);
     if ('respond' in route) return send(ctx, route.respond);
     const options = sessionOptions(ctx);
+    neverThrowOnSecureCookie(ctx, options as { secure?: unknown; key?: unknown });
     // koa-session turns `maxAge: 'session'` into its one-day default after the first save of a request;
     // put it back so that no Set-Cookie ever carries Expires or Max-Age.
     const browserSession = options.maxAge === 'session';
@@ -172,6 +203,11 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     await replaceSession(ctx, { [SESSION_KEY]: record });
     if (browserSession) options.maxAge = 'session';
     setState(ctx, evaluateRecord(record, policy, policy.clock.now()));
+    const secureCookie = (options as { secure?: unknown }).secure === true || ((options as { secure?: unknown }).secure === undefined && ctx.secure);
+    if (!warnedInsecureCookie && !secureCookie && arrivedOverHttps(ctx.secure, (name) => ctx.get(name) || undefined)) {
+      warnedInsecureCookie = true;
+      console.warn(insecureCookieWarning("app.proxy = true, and leave koa-session's secure option unset (it then follows the request) or set it to true"));
+    }
     if (!warnedPersistentCookie && typeof options.maxAge === 'number') {
       warnedPersistentCookie = true;
       console.warn(

@@ -35,7 +35,8 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
   const outer = new Koa();
   outer.keys = ['contract-test'];
   const app = new Koa();
-  const { basePath, ...adapterOptions } = options;
+  const { basePath, trustProxy, secureCookie, ...adapterOptions } = options;
+  outer.proxy = trustProxy === true;
   const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (ctx) => ctx.path !== '/background' && ctx.query.background !== '1' });
   const store = mode === 'store' ? (setup.store?.(idle) ?? new MemoryStore()) : undefined;
   let saves = 0;
@@ -44,7 +45,8 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
     setup.onSave?.();
   };
   const countWrites = setup.countWrites ?? (() => saves);
-  outer.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', beforeSave, ...(store ? { store: store as never } : {}) }, outer));
+  const secure = secureCookie === 'always' ? { secure: true } : {}; // unset: follows the request
+  outer.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', beforeSave, ...secure, ...(store ? { store: store as never } : {}) }, outer));
   app.use(idle);
   const guard = idle.requireSignIn({ loginUrl: '/login' });
   const slow = setup.slow ?? new SlowRequests();
