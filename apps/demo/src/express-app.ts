@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { idleSession, SessionEndedError, StoreUnavailableError, type IdlePolicy } from '@idle-session/express';
+import { idleSession, NEXT_PARAM, safeNextPath, SessionEndedError, StoreUnavailableError, type IdlePolicy } from '@idle-session/express';
 import { RedisSessionState } from '@idle-session/redis';
 import { IdleSessionRedisStore } from '@idle-session/redis/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -51,18 +51,21 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
   });
 
   app.get(ROUTES.login, (req, res) => {
-    if (idle.state(req).state === 'active') return res.redirect(303, ROUTES.home);
-    res.type('html').send(loginPage({ reason: idle.endedReason(req) ?? knownReason(req.query.reason), timeouts }));
+    // Back to where the user was (the guard's ?next=), but only to a path of this site: never an open redirect.
+    const next = safeNextPath(req.query[NEXT_PARAM]);
+    if (idle.state(req).state === 'active') return res.redirect(303, next ?? ROUTES.home);
+    res.type('html').send(loginPage({ reason: idle.endedReason(req) ?? knownReason(req.query.reason), next, timeouts }));
   });
   app.post(ROUTES.login, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
-    const { username, password } = (req.body ?? {}) as Record<string, unknown>;
+    const { username, password, [NEXT_PARAM]: sentNext } = (req.body ?? {}) as Record<string, unknown>;
+    const next = safeNextPath(sentNext);
     if (!checkCredentials(username, password)) {
       const name = typeof username === 'string' ? username : '';
-      return res.status(401).type('html').send(loginPage({ reason: null, error: 'Incorrect username or password.', username: name, timeouts }));
+      return res.status(401).type('html').send(loginPage({ reason: null, error: 'Incorrect username or password.', username: name, next, timeouts }));
     }
     await idle.signIn(req);
     demoSession(req).user = username as string;
-    res.redirect(303, ROUTES.home);
+    res.redirect(303, next ?? ROUTES.home);
   });
   app.post(ROUTES.logout, async (req, res) => {
     await idle.signOut(req, { clearSiteData: true }); // Back and the back-forward cache cannot show a protected page afterwards

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import type { RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { idleSession, MemoryStore, SessionEndedError, StoreUnavailableError, type IdlePolicy } from '@idle-session/koa';
+import { idleSession, MemoryStore, NEXT_PARAM, safeNextPath, SessionEndedError, StoreUnavailableError, type IdlePolicy } from '@idle-session/koa';
 import { RedisSessionState } from '@idle-session/redis';
 import { idleSessionRedisStore } from '@idle-session/redis/koa';
 import Koa, { type Context } from 'koa';
@@ -68,26 +68,29 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
   });
 
   router.get(ROUTES.login, (ctx) => {
+    // Back to where the user was (the guard's ?next=), but only to a path of this site: never an open redirect.
+    const next = safeNextPath(ctx.query[NEXT_PARAM]);
     if (idle.state(ctx).state === 'active') {
       ctx.status = 303;
-      return ctx.redirect(ROUTES.home);
+      return ctx.redirect(next ?? ROUTES.home);
     }
     ctx.type = 'html';
-    ctx.body = loginPage({ reason: idle.endedReason(ctx) ?? knownReason(ctx.query.reason), timeouts });
+    ctx.body = loginPage({ reason: idle.endedReason(ctx) ?? knownReason(ctx.query.reason), next, timeouts });
   });
   router.post(ROUTES.login, form('4kb'), async (ctx) => {
-    const { username, password } = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const { username, password, [NEXT_PARAM]: sentNext } = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const next = safeNextPath(sentNext);
     if (!checkCredentials(username, password)) {
       const name = typeof username === 'string' ? username : '';
       ctx.status = 401;
       ctx.type = 'html';
-      ctx.body = loginPage({ reason: null, error: 'Incorrect username or password.', username: name, timeouts });
+      ctx.body = loginPage({ reason: null, error: 'Incorrect username or password.', username: name, next, timeouts });
       return;
     }
     await idle.signIn(ctx);
     demoSession(ctx).user = username as string;
     ctx.status = 303;
-    ctx.redirect(ROUTES.home);
+    ctx.redirect(next ?? ROUTES.home);
   });
   router.post(ROUTES.logout, async (ctx) => {
     await idle.signOut(ctx, { clearSiteData: true }); // Back and the back-forward cache cannot show a protected page afterwards

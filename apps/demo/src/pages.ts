@@ -72,6 +72,8 @@ export function loginPage(options: {
   error?: string;
   username?: string;
   unsaved?: string;
+  /** Where to go after signing in: a path already checked by `safeNextPath`, or `null` for the start page. */
+  next?: string | null;
   timeouts: PageTimeouts;
 }): string {
   const notice = expiryMessage(options.reason, options.timeouts);
@@ -87,6 +89,7 @@ ${
     : ''
 }
 <form method="post" action="${ROUTES.login}" class="card">
+${options.next ? html`<input type="hidden" name="next" value="${options.next}">` : ''}
   <label for="username">Username</label>
   <input id="username" name="username" autocomplete="username" required value="${options.username ?? ''}">
   <label for="password">Password</label>

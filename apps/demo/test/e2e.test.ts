@@ -141,7 +141,7 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     // Never early: the session ends no sooner than the server's deadline.
     expect(await enteredAt(page, 'expired')).toBeGreaterThanOrEqual(deadline.earliest);
     await expect.poll(() => page.getByRole('alertdialog').innerText()).toMatch(/inactivity/);
-    expect(await page.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe('/login');
+    expect(await page.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe('/login?reason=idle&next=%2F');
     await screenshot(page, framework, 'expired');
     const events = (await recorded(page)).events.map((e) => e.type);
     expect(events).toEqual(['idle-session-warning-shown', 'idle-session-expired']);
@@ -158,14 +158,36 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     await context.close();
   });
 
-  it('3. keeps the unsent notes of a timed-out user and puts them back after signing in again', async () => {
+  it('3. keeps the unsent notes of a timed-out user; "Sign in again" leads back to the same page, where they are put back', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, server);
+    const workplace = `${server.url}/?look=themed`; // a page other than the start page: where the user was working
+    await page.goto(workplace);
     await page.locator('#notes').fill('A draft the server never saw');
     await expect.poll(() => elementState(page), { timeout: IDLE_MS + PATIENCE_MS }).toBe('expired');
-    await signIn(page, server);
+    await page.locator('idle-session-warning [part="login-link"]').click();
+    await page.waitForURL(/\/login\?/);
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/?look=themed');
+    await page.fill('#username', 'demo');
+    await page.fill('#password', 'demo');
+    await Promise.all([page.waitForURL(workplace), page.click('button[type=submit]')]);
     await expect.poll(() => page.locator('#notes').inputValue()).toBe('A draft the server never saw');
     await context.close();
+  });
+
+  it('8. the login page leads back only to a path of this site: never an open redirect', async () => {
+    for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example', '/%2F%2Fevil.example']) {
+      const login = await fetch(`${server.url}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'demo', password: 'demo', next }).toString(),
+        redirect: 'manual',
+      });
+      expect(login.status).toBe(303);
+      expect(login.headers.get('location')).toBe('/');
+    }
+    const page = await (await fetch(`${server.url}/login?next=${encodeURIComponent('//evil.example')}`)).text();
+    expect(page).not.toContain('evil.example');
   });
 
   it('4. shows the themed, German variant of the warning', async () => {

@@ -35,7 +35,7 @@ describe.each(['express', 'koa'])('sample app behind a TLS-terminating proxy (%s
     await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1_000 + 1_000)); // past the idle deadline
     const expired = await fetch(`${trusted.url}/`, { headers: { ...HTTPS, cookie: cookieHeader(signedIn) }, redirect: 'manual' });
     expect(expired.status).toBe(303);
-    expect(expired.headers.get('location')).toBe('/login?reason=idle');
+    expect(expired.headers.get('location')).toBe('/login?reason=idle&next=%2F');
     expect(expired.headers.getSetCookie().length).toBeGreaterThan(0); // the fresh session that remembers why
     cookies.push(...expired.headers.getSetCookie());
     for (const header of cookies) {

@@ -48,7 +48,7 @@ export interface RunningApp {
  * | `GET page` | an ordinary request; 200 `{"endedReason": "idle" \| "absolute" \| null, "visits": n \| null}` (`session.profile.visits`) |
  * | `GET background` | the app's own polling, excluded from activity by `isActivity`; 200 `{"ok":true}` |
  * | `POST tamper` | test-only: replaces the stored idle-session record with the JSON request body; 200 |
- * | `GET protected` | behind the adapter's protected-route guard with `loginUrl: '/login'`; 200 `{"ok":true}` |
+ * | `GET protected` (and `POST`) | behind the adapter's protected-route guard with `loginUrl: '/login'`; 200 `{"ok":true}` |
  * | `GET login` | the login page: 200 `{"endedReason": …}`, never guarded |
  * | `GET writes` | 200 `{"writes": n}`: how many times a session was saved so far (store writes, or session cookies set when cookie-only) |
  * | `GET slow?id=X` | an ordinary request that, once the adapter has run, waits until `POST release?id=X`, then (with `&mutate=1`) adds 1 to `session.profile.visits` in place, and answers 200 `{"ok":true}` (a slow request); with `&confirm=1` it calls the adapter's `confirmActive()` first and answers a `SessionEndedError` with 409 `{"ended": reason}`. `POST slow?…` does the same (its body, an upload, is not read) |

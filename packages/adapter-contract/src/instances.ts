@@ -230,7 +230,7 @@ export function runInstancesContract(target: InstancesTarget): void {
       if (key !== null) await target.forgetKey(key); // what the TTL does, in real time, when nobody comes back
       expect((await a.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
       expect((await b.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
-      expect(await (await b.request('GET', 'protected', { headers: { accept: 'text/html' } })).headers.get('location')).toBe('/login?reason=idle');
+      expect(await (await b.request('GET', 'protected', { headers: { accept: 'text/html' } })).headers.get('location')).toBe('/login?reason=idle&next=%2Fprotected');
     });
 
     it('never past the absolute deadline, and the key is gone right after an expiry is detected', async () => {

@@ -38,6 +38,12 @@ export const CLEAR_SITE_DATA_CACHE = '"cache"';
 export interface RequireSignInOptions {
   /** Where an HTML request without an active session is redirected, with `?reason=idle|absolute` after an expiry. Default `/login`. */
   loginUrl?: string;
+  /**
+   * Add `next=<path>` to the redirect of a `GET` or `HEAD` request: the page the user asked for (path and
+   * query), so that the login page can send them back there after signing in (read it with `safeNextPath`,
+   * never as it is: an open redirect). Default `true`.
+   */
+  returnTo?: boolean;
 }
 
 /**

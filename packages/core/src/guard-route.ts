@@ -1,5 +1,6 @@
 import type { SessionEvaluation } from './evaluate.js';
 import type { ExpiryReason } from './record.js';
+import { NEXT_PARAM, safeNextPath } from './return-to.js';
 
 /** Reads a request header by lower-case name; `undefined` when absent. */
 export type HeaderReader = (lowerCaseName: string) => string | undefined;
@@ -19,15 +20,22 @@ export function wantsJson(header: HeaderReader): boolean {
 }
 
 /**
- * The URL of the login page after an expiry: `loginUrl` with `reason=idle|absolute` added to its query,
- * so the page can say why, even if its session was lost. `loginUrl` unchanged for `null`.
+ * The URL of the login page: `loginUrl` with `reason=idle|absolute` added to its query after an expiry,
+ * so the page can say why even if its session was lost, and `next=<path>` when `returnTo` is a safe path
+ * (see `safeNextPath`), so that signing in again leads back to where the user was.
+ *
+ * @param loginUrl - the login page's URL, possibly with a query and a fragment.
+ * @param reason - why the session ended, or `null`.
+ * @param returnTo - the path (with query) the user was on; ignored unless `safeNextPath` accepts it.
  */
-export function loginRedirectUrl(loginUrl: string, reason: ExpiryReason | null): string {
-  if (!reason) return loginUrl;
+export function loginRedirectUrl(loginUrl: string, reason: ExpiryReason | null, returnTo?: string | null): string {
+  const next = safeNextPath(returnTo);
+  const params = [reason ? `reason=${reason}` : '', next ? `${NEXT_PARAM}=${encodeURIComponent(next)}` : ''].filter(Boolean).join('&');
+  if (!params) return loginUrl;
   const hashAt = loginUrl.indexOf('#');
   const base = hashAt === -1 ? loginUrl : loginUrl.slice(0, hashAt);
   const hash = hashAt === -1 ? '' : loginUrl.slice(hashAt);
-  return `${base}${base.includes('?') ? '&' : '?'}reason=${reason}${hash}`;
+  return `${base}${base.includes('?') ? '&' : '?'}${params}${hash}`;
 }
 
 /** What a protected route does for a request, decided by {@link guardDecision}. */
@@ -38,14 +46,16 @@ export type GuardDecision =
 
 /**
  * The decision of a protected route's guard: an active session passes; otherwise an HTML request gets
- * one redirect to the login page (with the reason) and a JSON request gets 401 with a JSON body naming
- * the reason, never the login page's HTML.
+ * one redirect to the login page (with the reason, and `next=` the page it asked for when `returnTo` is
+ * given and safe) and a JSON request gets 401 with a JSON body naming the reason, never the login page's HTML.
+ *
+ * @param returnTo - the path and query of the page asked for (a `GET`), to come back to after signing in.
  */
-export function guardDecision(evaluation: SessionEvaluation, loginUrl: string, header: HeaderReader): GuardDecision {
+export function guardDecision(evaluation: SessionEvaluation, loginUrl: string, header: HeaderReader, returnTo?: string | null): GuardDecision {
   if (evaluation.state === 'active') return { action: 'allow' };
   const reason = evaluation.state === 'expired' ? evaluation.reason : null;
   if (wantsJson(header)) {
     return { action: 'reject', status: 401, body: reason ? { state: 'expired', reason } : { state: 'none' } };
   }
-  return { action: 'redirect', location: loginRedirectUrl(loginUrl, reason) };
+  return { action: 'redirect', location: loginRedirectUrl(loginUrl, reason, returnTo) };
 }

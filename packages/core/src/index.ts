@@ -64,6 +64,7 @@ export {
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { isSpeculative } from './speculative.js';
 export { arrivedOverHttps, insecureCookieWarning } from './proxy.js';
+export { NEXT_PARAM, safeNextPath } from './return-to.js';
 export { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
 export {

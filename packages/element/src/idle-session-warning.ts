@@ -5,6 +5,7 @@ import { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionWarningSh
 import { clearDraft, collectDraft, restoreDraft, saveDraft } from './drafts.js';
 import { formatCountdown, formatDuration } from './format.js';
 import { fill, splitAt, stringsFor, type IdleSessionStrings } from './strings.js';
+import { signInAgainHref } from './return-link.js';
 import { requestStatus } from './status-client.js';
 import { styles } from './styles.js';
 import { TabSync, type TabMessage } from './tab-sync.js';
@@ -120,7 +121,8 @@ function restoreFocus(memory: FocusMemory | null): void {
  *
  * Attributes / properties (read when the element connects):
  * - `endpoint` / `endpoint`: URL prefix of the endpoints, default `/idle-session`.
- * - `login-url` / `loginUrl`: the "Sign in again" link, default `/login`.
+ * - `login-url` / `loginUrl`: the "Sign in again" link, default `/login`; on the same origin the element
+ *   adds `reason=` and `next=` (this page's path and query), so that signing in can lead back here.
  * - `logout-url` / `logoutUrl`: "Sign out" submits a POST form there, default `/logout`.
  * - `state` (read-only, reflected): see {@link IdleSessionState}.
  *
@@ -745,7 +747,7 @@ export class IdleSessionWarning extends LitElement {
     const note = this.#note ? html`<p part="note">${this.#note}</p>` : nothing;
     const title = (text: string) => html`<h2 id="title" part="title" tabindex="-1">${text}</h2>`;
     const login = (autofocus: boolean) =>
-      html`<a part="login-link" class=${autofocus ? 'primary' : ''} href=${this.loginUrl} ?data-autofocus=${autofocus}>${t.signInAgain}</a>`;
+      html`<a part="login-link" class=${autofocus ? 'primary' : ''} href=${signInAgainHref(this.loginUrl, this.#reason, location)} ?data-autofocus=${autofocus}>${t.signInAgain}</a>`;
     switch (this.#state) {
       case 'warning': {
         const session = this.#session;

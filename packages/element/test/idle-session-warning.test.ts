@@ -367,7 +367,8 @@ describe('<idle-session-warning> expiry', () => {
     expect(text(part(el, 'message'))).to.equal('You were signed out after 15 minutes of inactivity.');
     const link = part(el, 'login-link') as HTMLAnchorElement;
     expect(text(link)).to.equal('Sign in again');
-    expect(link.getAttribute('href')).to.equal('/login');
+    const here = encodeURIComponent(location.pathname + location.search);
+    expect(link.getAttribute('href')).to.equal(`/login?reason=idle&next=${here}`);
     expect(el.shadowRoot!.activeElement).to.equal(link);
     expect(expired).to.have.length(1);
     expect(expired[0]!.detail).to.deep.equal({ reason: 'idle' });
@@ -400,7 +401,9 @@ describe('<idle-session-warning> expiry', () => {
     await advance(clock, 2 * MINUTE, el);
     expect(el.getAttribute('state')).to.equal('expired');
     expect(text(part(el, 'message'))).to.equal('You were signed out because you reached the maximum session length.');
-    expect((part(el, 'login-link') as HTMLAnchorElement).getAttribute('href')).to.equal('/sign-in');
+    expect((part(el, 'login-link') as HTMLAnchorElement).getAttribute('href')).to.equal(
+      `/sign-in?reason=absolute&next=${encodeURIComponent(location.pathname + location.search)}`,
+    );
     expect(expired.map((e) => e.detail)).to.deep.equal([{ reason: 'absolute' }]);
     el.remove();
   });

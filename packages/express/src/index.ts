@@ -7,6 +7,8 @@
 export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware } from './middleware.js';
 export {
   IdlePolicyError,
+  NEXT_PARAM,
+  safeNextPath,
   SessionEndedError,
   StoreUnavailableError,
   type ExpiryReason,

@@ -231,9 +231,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   middleware.state = stateOf;
   middleware.endedReason = (req) => readEndedReason((req as Request & { session?: ExpressSession }).session?.[SESSION_KEY]);
   middleware.requireSignIn =
-    ({ loginUrl = '/login' } = {}) =>
+    ({ loginUrl = '/login', returnTo = true } = {}) =>
     (req, res, next) => {
-      const decision = guardDecision(middleware.state(req), loginUrl, (name) => req.get(name));
+      const back = returnTo && (req.method === 'GET' || req.method === 'HEAD') ? req.originalUrl : null;
+      const decision = guardDecision(middleware.state(req), loginUrl, (name) => req.get(name), back);
       if (decision.action === 'allow') return next();
       res.set('Cache-Control', 'no-store');
       if (decision.action === 'redirect') return res.redirect(303, decision.location);

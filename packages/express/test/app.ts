@@ -65,7 +65,7 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
     (req.session as unknown as Record<string, unknown>)[SESSION_KEY] = req.body;
     res.json({ ok: true });
   });
-  app.get('/protected', idle.requireSignIn({ loginUrl: '/login' }), (_req, res) => {
+  app.all('/protected', idle.requireSignIn({ loginUrl: '/login' }), (_req, res) => {
     res.json({ ok: true });
   });
   const slow = setup.slow ?? new SlowRequests();

@@ -9,6 +9,8 @@ export { MemoryStore } from './memory-store.js';
 export type { KoaSessionStore } from './session.js';
 export {
   IdlePolicyError,
+  NEXT_PARAM,
+  safeNextPath,
   SessionEndedError,
   StoreUnavailableError,
   type ExpiryReason,

@@ -226,9 +226,10 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   middleware.state = stateOf;
   middleware.endedReason = (ctx) => readEndedReason(sessionOf(ctx)?.[SESSION_KEY]);
   middleware.requireSignIn =
-    ({ loginUrl = '/login' } = {}) =>
+    ({ loginUrl = '/login', returnTo = true } = {}) =>
     async (ctx, next) => {
-      const decision = guardDecision(middleware.state(ctx), loginUrl, (name) => ctx.get(name) || undefined);
+      const back = returnTo && (ctx.method === 'GET' || ctx.method === 'HEAD') ? ctx.originalUrl : null;
+      const decision = guardDecision(middleware.state(ctx), loginUrl, (name) => ctx.get(name) || undefined, back);
       if (decision.action === 'allow') return next();
       ctx.set('Cache-Control', 'no-store');
       if (decision.action === 'redirect') {

@@ -77,6 +77,7 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
       (ctx.session as unknown as Session)[SESSION_KEY] = await readJson(ctx);
       ctx.body = { ok: true };
     },
+    'POST /protected': (ctx, next) => routes['GET /protected']!(ctx, next),
     'GET /protected': (ctx, next) =>
       guard(ctx, async () => {
         ctx.body = { ok: true };
