@@ -19,7 +19,7 @@ function demoSession(req: Request): DemoSession {
  * the warning and the expiry. Sessions live in express-session's memory store, or, given a Redis
  * connection, in Redis (connect-redis), shared by every instance.
  */
-export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy } {
+export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy; state: RedisSessionState | undefined } {
   const timeouts = pageTimeouts(config);
   const state = redis ? new RedisSessionState({ client: redis }) : undefined;
   const idle = idleSession({ ...policyOptions(config), shared: state });
@@ -100,5 +100,5 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
     else if (code >= 500) console.error(error);
     res.status(code).type('html').send(errorPage(code));
   });
-  return { handler: app, policy: idle.policy };
+  return { handler: app, policy: idle.policy, state };
 }

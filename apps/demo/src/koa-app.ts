@@ -22,7 +22,7 @@ function demoSession(ctx: Context): DemoSession {
  * The sample app on Koa 3 with koa-session: the same pages and behaviour as the Express server. Sessions
  * live in an in-memory store, or, given a Redis connection, in Redis (`@idle-session/redis/koa`), shared by every instance.
  */
-export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy } {
+export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy; state: RedisSessionState | undefined } {
   const timeouts = pageTimeouts(config);
   const state = redis ? new RedisSessionState({ client: redis }) : undefined;
   const idle = idleSession({ ...policyOptions(config), shared: state });
@@ -121,5 +121,5 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     ctx.redirect(ROUTES.home);
   });
   app.use(router.routes());
-  return { handler: app.callback(), policy: idle.policy };
+  return { handler: app.callback(), policy: idle.policy, state };
 }

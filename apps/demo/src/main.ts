@@ -6,6 +6,7 @@ import { ConfigError, readConfig } from './config.js';
 import { createExpressApp } from './express-app.js';
 import { createKoaApp } from './koa-app.js';
 import { connectRedis, withoutPassword, type DemoRedis } from './redis.js';
+import { writeAuditLine } from './shared.js';
 
 /** Which environment variable sets each policy option, so a start-up error can name it. */
 const VARIABLES: Record<string, string> = { idleTimeout: 'IDLE_TIMEOUT', warnBefore: 'WARN_BEFORE', absoluteTimeout: 'ABSOLUTE_TIMEOUT' };
@@ -45,7 +46,19 @@ try {
   throw error;
 }
 
-const { handler, policy } = demo;
+const { handler, policy, state } = demo;
+let subscriber: DemoRedis | null = null;
+if (redis && state) {
+  // Sessions that simply run out in Redis are logged too, from Redis's own expiry (keyspace notifications).
+  try {
+    subscriber = await redis.duplicate().connect();
+    await state.watchExpiries({ subscriber, audit: writeAuditLine });
+  } catch (error) {
+    subscriber?.destroy();
+    subscriber = null;
+    console.warn(`idle-session demo: sessions that run out in Redis are not logged (${(error as Error).message}); enable notify-keyspace-events Ex on the server.`);
+  }
+}
 const server = createServer(handler);
 server.listen(config.port, () => {
   const { port } = server.address() as AddressInfo;
@@ -64,6 +77,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     server.close();
     server.closeAllConnections();
+    subscriber?.destroy();
     redis?.destroy();
   });
 }

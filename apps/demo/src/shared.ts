@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { ExpiryReason } from '@idle-session/express';
+import type { AuditEvent, ExpiryReason } from '@idle-session/express';
 import type { DemoConfig } from './config.js';
 import { ROUTES } from './pages.js';
 
@@ -27,6 +27,15 @@ export function knownReason(value: unknown): ExpiryReason | null {
   return value === 'idle' || value === 'absolute' ? value : null;
 }
 
+/**
+ * The sample app's audit log: one JSON line per session event on stdout (OWASP Logging Cheat Sheet: when,
+ * what, which session, where; never the cookie or session data), for a log collector to pick up.
+ */
+export function writeAuditLine(event: AuditEvent): void {
+  const { type, sessionId, at, reason, method, path, source } = event;
+  console.log(JSON.stringify({ log: 'idle-session', time: new Date(at).toISOString(), event: type, sessionId, reason, method, path, source }));
+}
+
 /** The idle-session options of the sample app, from its configuration (milliseconds). */
 export function policyOptions(config: DemoConfig) {
   return {
@@ -34,6 +43,7 @@ export function policyOptions(config: DemoConfig) {
     warnBefore: config.warnBeforeMs,
     absoluteTimeout: config.absoluteTimeoutMs,
     prefix: ROUTES.idleSession,
+    audit: writeAuditLine,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Clock } from '@idle-session/core';
+import type { AuditHook, Clock } from '@idle-session/core';
 
 /** The policy and settings the suite asks a harness to start an app with. Durations in milliseconds. */
 export interface HarnessOptions {
@@ -26,6 +26,8 @@ export interface HarnessOptions {
    * and the suite's other tests' setting; koa-session's unset `secure` follows the request anyway).
    */
   secureCookie?: 'auto' | 'always';
+  /** The adapter's `audit` option (pass it on as it is). */
+  audit?: AuditHook;
 }
 
 /** A running test app. */

@@ -1,4 +1,4 @@
-import type { Clock } from '@idle-session/core';
+import type { AuditEvent, Clock } from '@idle-session/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TestBrowser } from './client.js';
 import type { AdapterTarget, HarnessOptions, RunningApp } from './harness.js';
@@ -465,6 +465,77 @@ export function runAdapterContract(target: AdapterTarget): void {
           ]);
           const after = await browser.request('GET', `${prefix}/status`, { headers: { cookie } });
           expect(await after.json()).toEqual({ state: 'none' });
+        }
+      });
+    });
+
+    describe('audit events', () => {
+      it('reports the lifecycle with the non-secret sessionId, the time, the reason, the method and path: never the cookie or session data', async () => {
+        const events: AuditEvent[] = [];
+        browser = await start({ audit: (event) => events.push(event) });
+        const base = new URL(app!.url).pathname;
+        const at = (ms: number) => START + ms;
+        await signIn();
+        const first = ((await browser.status(prefix)).body as { sessionId: string }).sessionId;
+        clock.at(TOUCH);
+        expect((await browser.keepAlive(prefix)).status).toBe(200);
+        const forged = await browser.request('POST', `${prefix}/keepalive?token=secret`);
+        expect(forged.status).toBe(403);
+        await forged.text();
+        const stolen = browser.cookieHeader();
+        expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+        const replayed = await replay(stolen, 'POST', `${prefix}/keepalive`, { 'x-idle-session': '1' });
+        expect(replayed.status).toBe(401);
+        await replayed.text();
+        await signIn();
+        const second = ((await browser.status(prefix)).body as { sessionId: string }).sessionId;
+        clock.at(TOUCH + T);
+        expect(await page()).toMatchObject({ endedReason: 'idle' });
+        const request = (type: AuditEvent['type'], sessionId: string | null, ms: number, reason: AuditEvent['reason'], method: string, path: string) => ({
+          type,
+          sessionId,
+          at: at(ms),
+          reason,
+          method,
+          path: `${base}${path}`,
+          source: 'request',
+        });
+        expect(events).toEqual([
+          request('signed-in', first, 0, null, 'POST', 'sign-in'),
+          request('extended', first, TOUCH, null, 'POST', 'idle-session/keepalive'),
+          request('refused', first, TOUCH, 'forged-keepalive', 'POST', 'idle-session/keepalive'),
+          request('signed-out', first, TOUCH, null, 'POST', 'sign-out'),
+          expect.objectContaining({ type: 'refused', reason: 'ended-session', method: 'POST', path: `${base}idle-session/keepalive` }),
+          request('signed-in', second, TOUCH, null, 'POST', 'sign-in'),
+          request('expired', second, TOUCH + T, 'idle', 'GET', 'page'),
+        ]);
+        const logged = JSON.stringify(events);
+        for (const value of browser.cookies.values()) expect(logged).not.toContain(value);
+        for (const cookie of stolen.split('; ')) expect(logged).not.toContain(cookie.split('=')[1]);
+        expect(logged).not.toMatch(/demo|visits|secret/);
+      });
+
+      it('reports an expiry at the absolute deadline with its reason, and an audit hook that throws never breaks a request', async () => {
+        const events: AuditEvent[] = [];
+        const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+        try {
+          browser = await start({
+            audit: (event) => {
+              events.push(event);
+              throw new Error('the log is full');
+            },
+          });
+          await signIn();
+          for (let ms = T / 2; ms < ABSOLUTE; ms += T / 2) {
+            clock.at(ms);
+            expect((await browser.keepAlive(prefix)).status).toBe(200);
+          }
+          clock.at(ABSOLUTE);
+          expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'absolute' });
+          expect(events.at(-1)).toMatchObject({ type: 'expired', reason: 'absolute', at: START + ABSOLUTE, method: 'GET', path: `${new URL(app!.url).pathname}idle-session/status` });
+          expect(error).toHaveBeenCalledWith('idle-session: the audit hook threw', expect.any(Error));
+        } finally {
+          error.mockRestore();
         }
       });
     });

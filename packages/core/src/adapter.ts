@@ -17,6 +17,7 @@ import { SessionLedger } from './ledger.js';
 import { resolveOptions, type IdleSessionOptions, type ResolvedOptions } from './options.js';
 import type { IdlePolicy } from './policy.js';
 import { recordId, type ExpiryReason } from './record.js';
+import { auditPath, emitAudit, type AuditEventType, type AuditRefusal } from './audit.js';
 import { endedReasonNow, SessionEndedError } from './ended.js';
 import { endedTtlMs, heartbeatMs } from './shared.js';
 import { StoreUnavailableError, unavailableResponse } from './unavailable.js';
@@ -209,6 +210,12 @@ export interface AdapterSetup<Request extends object> {
   /** Whether {@link AdapterSetup.learnHeldActive} can ever say `true` (a `shared` option that supports it). */
   readonly sharesActivity: boolean;
   /**
+   * Reports an event of a request to the `audit` option (nothing without one): `record` is the
+   * idle-session record concerned (its non-secret id is reported, nothing else of it), `url` the request's
+   * URL (its path is reported, never the query). Never throws.
+   */
+  report(type: AuditEventType, request: { method: string; url: string }, record: unknown, reason?: ExpiryReason | AuditRefusal | null): void;
+  /**
    * What the adapters' `confirmActive()` does with the request's current record.
    * @throws `SessionEndedError`, or the shared service's error.
    */
@@ -287,6 +294,18 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
       const now = policy.clock.now();
       ledger.noteActivity(id, now, now);
       return true;
+    },
+    report(type, request, record, reason = null) {
+      if (!resolved.audit) return;
+      emitAudit(resolved.audit, {
+        type,
+        sessionId: recordId(record),
+        at: policy.clock.now(),
+        reason,
+        method: request.method,
+        path: auditPath(request.url),
+        source: 'request',
+      });
     },
     async confirmActive(record) {
       let reason = endedReasonNow(record, policy, policy.clock.now(), ledger);

@@ -63,6 +63,7 @@ export {
 } from './options.js';
 export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { isSpeculative } from './speculative.js';
+export { auditPath, emitAudit, type AuditEvent, type AuditEventType, type AuditHook, type AuditRefusal } from './audit.js';
 export { arrivedOverHttps, insecureCookieWarning } from './proxy.js';
 export { NEXT_PARAM, safeNextPath } from './return-to.js';
 export { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';

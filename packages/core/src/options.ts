@@ -1,5 +1,6 @@
 import { DEFAULT_PREFIX } from './endpoints.js';
 import { createPolicy, IdlePolicyError, type IdlePolicy, type IdlePolicyOptions } from './policy.js';
+import type { AuditHook } from './audit.js';
 import type { SharedEndings } from './shared.js';
 
 /**
@@ -30,6 +31,13 @@ export interface IdleSessionOptions<Request> extends IdlePolicyOptions {
    * `SessionLedger` alone).
    */
   shared?: SharedEndings | undefined;
+  /**
+   * Called with every event of the session lifecycle (signed in, extended, expired, signed out, refused:
+   * see `AuditEvent`), for the audit log that banks, governments and health portals must keep (OWASP
+   * Logging Cheat Sheet; ASVS 5.0 V16). Synchronous; an error it throws is printed and ignored. Events hold
+   * the non-secret `sessionId`, never the cookie or session data. Default: none.
+   */
+  audit?: AuditHook | undefined;
 }
 
 /** Adapter options after validation, with defaults filled in. */
@@ -39,6 +47,8 @@ export interface ResolvedOptions<Request> {
   readonly isActivity: (request: Request) => boolean;
   /** The shared knowledge of ended sessions, or `null` (one process). */
   readonly shared: SharedEndings | null;
+  /** The audit hook, or `null`. */
+  readonly audit: AuditHook | null;
   /** Advisory messages to print once at start-up (see {@link policyWarnings}). */
   readonly warnings: readonly string[];
 }
@@ -66,7 +76,7 @@ export function policyWarnings(policy: IdlePolicy): string[] {
  * Validates adapter options once, at start-up (the adapters' factories call this).
  * @throws {@link IdlePolicyError} naming the option: every policy error of `createPolicy`, a `prefix`
  *   that is not a string starting with `/` (and not ending with one), an `isActivity` that is not a
- *   function, or a `shared` without `markEnded` and `hasEnded` methods.
+ *   function, a `shared` without `markEnded` and `hasEnded` methods, or an `audit` that is not a function.
  */
 export function resolveOptions<Request>(options: IdleSessionOptions<Request>): ResolvedOptions<Request> {
   const policy = createPolicy(options);
@@ -85,5 +95,9 @@ export function resolveOptions<Request>(options: IdleSessionOptions<Request>): R
   if (shared !== null && (typeof shared !== 'object' || typeof shared.markEnded !== 'function' || typeof shared.hasEnded !== 'function')) {
     throw new IdlePolicyError('shared', 'must be an object with markEnded(recordId, ttlMs) and hasEnded(recordId) methods, such as a RedisSessionState.');
   }
-  return Object.freeze({ policy, prefix, isActivity, shared, warnings: Object.freeze(policyWarnings(policy)) });
+  const audit = options.audit ?? null;
+  if (audit !== null && typeof audit !== 'function') {
+    throw new IdlePolicyError('audit', `must be a function (event) => void, got a value of type ${typeof audit}.`);
+  }
+  return Object.freeze({ policy, prefix, isActivity, shared, audit, warnings: Object.freeze(policyWarnings(policy)) });
 }

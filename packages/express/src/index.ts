@@ -11,6 +11,8 @@ export {
   safeNextPath,
   SessionEndedError,
   StoreUnavailableError,
+  type AuditEvent,
+  type AuditHook,
   type ExpiryReason,
   type IdlePolicy,
   type IdleSessionAdapter,

@@ -7,6 +7,7 @@ import {
   guardDecision,
   hasBody,
   insecureCookieWarning,
+  isTracked,
   isUnavailableRecord,
   mayBeHeldElsewhere,
   planRequest,
@@ -68,7 +69,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, learnHeldActive, sharesActivity, confirmActive } = setUpAdapter(options);
+  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, learnHeldActive, sharesActivity, confirmActive, report } =
+    setUpAdapter(options);
+  const described = (req: Request) => ({ method: req.method, url: req.originalUrl });
+  const recordOf = (req: Request) => (req as Request & { session?: ExpressSession }).session?.[SESSION_KEY];
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
 
@@ -86,6 +90,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
 
   /** The session store is unavailable: 503 JSON for the endpoints and data requests, the app's 503 page otherwise. */
   function unavailable(req: Request, res: Response, next: NextFunction, endpoint: EndpointName | null, cause?: unknown): void {
+    report('refused', described(req), null, 'store-unavailable');
     const session = (req as Request & { session?: ExpressSession }).session;
     if (session) neverSave(session); // nothing read, so nothing to write back
     const decision = unavailableDecision(endpoint, (name) => req.get(name), cause);
@@ -96,7 +101,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
 
   async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
     const route = routeRequest(resolved, req, req.method, req.path, (name) => req.get(name));
-    if ('respond' in route) return send(res, route.respond, req.method);
+    if ('respond' in route) {
+      if (route.respond.status === 403) report('refused', described(req), recordOf(req), 'forged-keepalive');
+      return send(res, route.respond, req.method);
+    }
     const session = requireSession(req);
     if (isUnavailableRecord(session[SESSION_KEY])) return unavailable(req, res, next, route.endpoint);
     try {
@@ -153,8 +161,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     // A store that writes conditionally checks in its own write; any other is re-read before the write.
     if (record !== undefined && !storeWritesConditionally(req)) protect(req, session);
     if (plan.discard) {
+      report('refused', described(req), record, 'ended-session');
       await regenerate(session); // a fresh anonymous session, so app code still finds req.session
     } else if (plan.expire) {
+      report('expired', described(req), record, plan.expire.reason);
       await endRecord(record);
       await regenerate(session);
       requireSession(req)[SESSION_KEY] = endedRecord(plan.expire.reason);
@@ -168,6 +178,11 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     }
     // A keep-alive says "extended" only once the store has it; express-session then has nothing left to save.
     if (plan.write) await save(requireSession(req));
+    if (route.endpoint === 'keepalive') {
+      // A keep-alive for a session that is gone (signed out, or a copied cookie): refused, unless this very request ended it.
+      if (plan.evaluation.state === 'active') report('extended', described(req), requireSession(req)[SESSION_KEY]);
+      else if (!plan.discard && !plan.expire) report('refused', described(req), null, 'ended-session');
+    }
     send(res, endpointResponse(route.endpoint, plan.evaluation, policy), req.method);
     return false;
   }
@@ -200,6 +215,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     });
     const session = requireSession(req);
     session[SESSION_KEY] = startRecord(policy.clock.now());
+    report('signed-in', described(req), session[SESSION_KEY]);
     setState(req, evaluateRecord(session[SESSION_KEY], policy, policy.clock.now()));
     if (!warnedInsecureCookie && session.cookie.secure !== true && arrivedOverHttps(req.secure, (name) => req.get(name))) {
       warnedInsecureCookie = true;
@@ -215,6 +231,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   };
   middleware.signOut = async (req, { clearSiteData = false } = {}) => {
     const session = (req as Request & { session?: ExpressSession }).session;
+    const ended = session?.[SESSION_KEY];
     if (session) {
       const cookie = sessionCookie(req, session);
       await storeStep(req, async () => {
@@ -224,6 +241,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       // express-session leaves the dead cookie in the browser: delete it, as koa-session does.
       if (cookie) req.res?.clearCookie(cookie.name, cookie.options);
     }
+    if (isTracked(ended)) report('signed-out', described(req), ended);
     if (clearSiteData) req.res?.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
     setState(req, { state: 'none' });
   };

@@ -7,6 +7,7 @@ import {
   guardDecision,
   hasBody,
   insecureCookieWarning,
+  isTracked,
   isUnavailableRecord,
   mayBeHeldElsewhere,
   planRequest,
@@ -62,8 +63,9 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, learnHeldActive, sharesActivity, confirmActive } =
+  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, learnHeldActive, sharesActivity, confirmActive, report } =
     setUpAdapter(options);
+  const described = (ctx: Context) => ({ method: ctx.method, url: ctx.originalUrl });
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
   let warnedUnsendableCookie = false;
@@ -124,6 +126,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
 
   /** The session store is unavailable: 503 JSON for the endpoints and data requests, the app's 503 page otherwise. */
   function unavailable(ctx: Context, endpoint: EndpointName | null, cause?: unknown): void {
+    report('refused', described(ctx), null, 'store-unavailable');
     const decision = unavailableDecision(endpoint, (name) => ctx.get(name) || undefined, cause);
     if ('respond' in decision) return send(ctx, decision.respond);
     ctx.set({ 'Cache-Control': 'no-store', ...decision.error.headers });
@@ -132,7 +135,10 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
 
   async function handle(ctx: Context, next: Next): Promise<void> {
     const route = routeRequest(resolved, ctx, ctx.method, ctx.path, (name) => ctx.get(name) || undefined);
-    if ('respond' in route) return send(ctx, route.respond);
+    if ('respond' in route) {
+      if (route.respond.status === 403) report('refused', described(ctx), sessionOf(ctx)?.[SESSION_KEY], 'forged-keepalive');
+      return send(ctx, route.respond);
+    }
     const options = sessionOptions(ctx);
     neverThrowOnSecureCookie(ctx, options as { secure?: unknown; key?: unknown });
     // koa-session turns `maxAge: 'session'` into its one-day default after the first save of a request;
@@ -153,8 +159,10 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
         plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
       }
       if (plan.discard) {
+        report('refused', described(ctx), record, 'ended-session');
         await replaceSession(ctx, {});
       } else if (plan.expire) {
+        report('expired', described(ctx), record, plan.expire.reason);
         await endRecord(record);
         await replaceSession(ctx, { [SESSION_KEY]: endedRecord(plan.expire.reason) });
       } else if (plan.write && session) {
@@ -169,6 +177,11 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
           ? holdRequest(session[SESSION_KEY], { storeKey: storeKeyOf(options.store, session.externalKey), announce: hasBody(ctx.req.headers) })
           : null;
       try {
+        if (route.endpoint === 'keepalive') {
+          // A keep-alive for a session that is gone (signed out, or a copied cookie): refused, unless this very request ended it.
+          if (plan.evaluation.state === 'active') report('extended', described(ctx), plan.write ?? record);
+          else if (!plan.discard && !plan.expire) report('refused', described(ctx), null, 'ended-session');
+        }
         if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
         else await next();
       } finally {
@@ -201,6 +214,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     await endRecord(sessionOf(ctx)?.[SESSION_KEY]);
     const record = startRecord(policy.clock.now());
     await replaceSession(ctx, { [SESSION_KEY]: record });
+    report('signed-in', described(ctx), record);
     if (browserSession) options.maxAge = 'session';
     setState(ctx, evaluateRecord(record, policy, policy.clock.now()));
     const secureCookie = (options as { secure?: unknown }).secure === true || ((options as { secure?: unknown }).secure === undefined && ctx.secure);
@@ -217,7 +231,9 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     }
   };
   middleware.signOut = async (ctx, { clearSiteData = false } = {}) => {
-    await endRecord(sessionOf(ctx)?.[SESSION_KEY]);
+    const ended = sessionOf(ctx)?.[SESSION_KEY];
+    await endRecord(ended);
+    if (isTracked(ended)) report('signed-out', described(ctx), ended);
     dropSession(ctx); // koa-session deletes the store's copy and the cookie, with its attributes
     if (clearSiteData) ctx.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
     setState(ctx, { state: 'none' });

@@ -10,5 +10,12 @@
  *
  * @packageDocumentation
  */
-export { RedisSessionState, type RedisCommands, type RedisSessionStateOptions, type WriteOutcome } from './state.js';
+export {
+  RedisSessionState,
+  type RedisCommands,
+  type RedisSessionStateOptions,
+  type RedisSubscriber,
+  type WatchExpiriesOptions,
+  type WriteOutcome,
+} from './state.js';
 export { CONDITIONAL_WRITE_SCRIPT } from './script.js';

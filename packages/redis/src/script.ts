@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
  * idle-session record; ARGV[4] the record's createdAt and ARGV[5] its lastActivity ('' for a session
  * without a tracked record); ARGV[6] the session serialized with {@link LAST_ACTIVITY_MARK} in place of
  * its lastActivity, ARGV[7] the marker as serialized, ARGV[8] the touchInterval in milliseconds;
- * ARGV[9] the reason the session will end (`idle` or `absolute`, '' for none) and ARGV[10] the TTL of the
+ * ARGV[9] the marker of why the session will end, `<idle|absolute>:<record id>` ('' for none) and ARGV[10] the TTL of the
  * reason marker in milliseconds.
  *
  * Returns

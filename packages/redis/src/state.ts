@@ -11,6 +11,8 @@ import {
   type IdlePolicy,
   type SessionRecord,
   type SharedEndings,
+  emitAudit,
+  type AuditHook,
   unavailableSession,
 } from '@idle-session/core';
 import { ErrorReply } from 'redis';
@@ -21,7 +23,8 @@ import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, HOLD_ACTIVE_SCRIPT, HO
  * `createClient()` (and connected) fits; so does a cluster client if every key shares a hash slot.
  */
 export interface RedisCommands {
-  set(key: string, value: string, options: { expiration: { type: 'PX'; value: number } }): Promise<unknown>;
+  set(key: string, value: string, options: { expiration: { type: 'PX'; value: number }; condition?: 'NX' }): Promise<unknown>;
+  get(key: string): Promise<string | null>;
   exists(key: string): Promise<number>;
   mGet(keys: string[]): Promise<(string | null)[]>;
   del(key: string | string[]): Promise<number>;
@@ -60,6 +63,41 @@ export type WriteOutcome =
   | 'unchanged'
   /** Not written but deleted: its deadline has passed (TTL 0), by the stored copy too. */
   | 'deleted';
+
+/**
+ * The marker kept beside a tracked session (see {@link RedisSessionState.writeSession}): `<reason>:<record id>`,
+ * the reason it will end (`idle` or `absolute`) and its non-secret id, so that the end of a session nobody
+ * came back to can still be told and logged. A bare `<reason>` (older markers) has no id.
+ */
+function parseMarker(value: string | null | undefined): { reason: string | null; id: string | null } {
+  if (typeof value !== 'string') return { reason: null, id: null };
+  const at = value.indexOf(':');
+  return at === -1 ? { reason: value, id: null } : { reason: value.slice(0, at), id: value.slice(at + 1) || null };
+}
+
+/** A node-redis client for Pub/Sub (`client.duplicate()`, connected): it only subscribes. */
+export interface RedisSubscriber {
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+}
+
+/** Options of {@link RedisSessionState.watchExpiries}. */
+export interface WatchExpiriesOptions {
+  /** A connected node-redis client used for nothing else (Pub/Sub takes the connection): `await client.duplicate().connect()`. */
+  subscriber: RedisSubscriber;
+  /** The adapters' audit hook: called with an `expired` event (`source: 'store'`) for each session that ran out in Redis. */
+  audit: AuditHook;
+  /** The Redis database the sessions live in. Default 0. */
+  database?: number;
+  /**
+   * Turn on Redis's keyspace notifications for expired keys (`notify-keyspace-events` gets `E` and `x`, keeping
+   * what it had). Default `true`; set `false` where `CONFIG SET` is not allowed (managed Redis) and enable
+   * them there instead.
+   */
+  configure?: boolean;
+  /** Where event times come from. Default `Date.now`. */
+  clock?: { now(): number };
+}
 
 /** How many times a write is retried when the stored copy holds a later last-activity. */
 const MAX_MERGES = 5;
@@ -152,7 +190,7 @@ export class RedisSessionState implements SharedEndings {
    */
   async readSession(key: string): Promise<{ data: string | null; endedReason: ExpiryReason | null }> {
     const [data, reason] = await this.withinTimeout(() => this.#client.mGet([key, this.reasonKey(key)]));
-    return { data: data ?? null, endedReason: data == null ? readEndedReason({ endedReason: reason }) : null };
+    return { data: data ?? null, endedReason: data == null ? readEndedReason({ endedReason: parseMarker(reason).reason }) : null };
   }
 
   /**
@@ -208,6 +246,48 @@ export class RedisSessionState implements SharedEndings {
     await this.withinTimeout(() => this.#eval(HOLD_ACTIVE_SCRIPT, HOLD_ACTIVE_SHA, keys, args));
   }
 
+  /**
+   * Logs the end of every session that simply runs out in Redis, with nobody coming back to find out (as
+   * Spring Session does): subscribes to Redis's keyspace notifications of expired keys and, for each
+   * session key that expired, calls `audit` with an `expired` event (`source: 'store'`, the reason and the
+   * non-secret `sessionId` from the marker kept beside the session, no method or path). Every instance may
+   * watch: one of them reports each session (a short `SET NX` decides). Sessions ended by a request (an
+   * expiry found by a request, a sign-out) are deleted, not expired, and are reported by the adapters.
+   *
+   * @returns a function that stops watching.
+   * @throws the Redis error when the subscription (or, with `configure`, `CONFIG SET`) fails.
+   */
+  async watchExpiries(options: WatchExpiriesOptions): Promise<() => Promise<void>> {
+    const { subscriber, audit, database = 0, configure = true, clock = { now: () => Date.now() } } = options;
+    if (configure) await this.#enableExpiryNotifications();
+    const channel = `__keyevent@${database}__:expired`;
+    const skipped = [this.#prefix, this.#reasonPrefix, this.#activePrefix];
+    const onExpired = async (key: string): Promise<void> => {
+      if (skipped.some((prefix) => key.startsWith(prefix))) return;
+      const { reason, id } = parseMarker(await this.withinTimeout(() => this.#client.get(this.reasonKey(key))));
+      const known = readEndedReason({ endedReason: reason });
+      if (!known || id === null) return; // not a tracked session of ours
+      const first = await this.withinTimeout(() =>
+        this.#client.set(`${this.#activePrefix}reported:${id}`, '1', { condition: 'NX', expiration: { type: 'PX', value: 60_000 } }),
+      );
+      if (first === null) return; // another instance reported it
+      emitAudit(audit, { type: 'expired', sessionId: id, at: clock.now(), reason: known, method: null, path: null, source: 'store' });
+    };
+    await subscriber.subscribe(channel, (key) => void onExpired(key).catch(() => {})); // an outage loses a log line, never the process
+    return async () => void (await subscriber.unsubscribe(channel));
+  }
+
+  async #enableExpiryNotifications(): Promise<void> {
+    const client = this.#client as RedisCommands & {
+      configGet?(parameter: string): Promise<Record<string, string>>;
+      configSet?(parameter: string, value: string): Promise<unknown>;
+    };
+    if (!client.configGet || !client.configSet) throw new TypeError('idle-session: watchExpiries({ configure: true }) needs a node-redis client with configGet and configSet.');
+    const current = (await client.configGet('notify-keyspace-events'))['notify-keyspace-events'] ?? '';
+    const wanted = [...new Set([...current, 'E', current.includes('A') ? '' : 'x'].filter(Boolean))].join('');
+    if (wanted !== current) await client.configSet('notify-keyspace-events', wanted);
+  }
+
   /** Ends the hold of {@link holdActive} early: the request ended and its write is in Redis. */
   async releaseActive(recordId: string): Promise<void> {
     await this.withinTimeout(() => this.#client.del(this.activeKey(recordId)));
@@ -253,7 +333,7 @@ export class RedisSessionState implements SharedEndings {
         tracked ? serialize({ ...session, [SESSION_KEY]: { ...record, lastActivity: LAST_ACTIVITY_MARK } }) : '',
         mark,
         String(policy.touchInterval),
-        expiryReasonAhead(record, policy) ?? '',
+        tracked && expiryReasonAhead(record, policy) ? `${expiryReasonAhead(record, policy)}:${id}` : '',
         String(ttl + ENDED_REASON_MEMORY_MS),
       ];
       const result = await this.withinTimeout(() => this.#eval(CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, [key, this.endedKey(id ?? '-'), this.reasonKey(key)], args));

@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPolicy, ENDED_REASON_MEMORY_MS, SESSION_KEY, startRecord } from '@idle-session/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPolicy, ENDED_REASON_MEMORY_MS, SESSION_KEY, startRecord, type AuditEvent } from '@idle-session/core';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
 import { RedisSessionState } from '../src/index.js';
 
@@ -176,5 +176,32 @@ describe('RedisSessionState: sessions held active by a long request', () => {
     expect(await redis.pTTL('sess:k')).toBeGreaterThan(59_000);
     await state.holdActive('r1', 3_000, { key: 'sess:gone', ttlMs: 60_000 });
     expect(await redis.exists('sess:gone')).toBe(0); // a session already gone is not brought back
+  });
+});
+
+describe('RedisSessionState: sessions that run out in Redis are logged (keyspace notifications)', () => {
+  it('reports each expired session once, across watchers, with its reason and non-secret id; nothing for other keys', async () => {
+    const policy = createPolicy({ idleTimeout: 60_000, absoluteTimeout: 300_000, touchInterval: 10_000, clock });
+    const subscribers = [redis.duplicate(), redis.duplicate()];
+    await Promise.all(subscribers.map((subscriber) => subscriber.connect()));
+    const events: AuditEvent[] = [];
+    const stops = await Promise.all(
+      subscribers.map((subscriber) => state.watchExpiries({ subscriber, audit: (event) => events.push(event), clock: { now: () => 42 } })),
+    );
+    try {
+      expect((await redis.configGet('notify-keyspace-events'))['notify-keyspace-events']).toMatch(/E/);
+      const record = startRecord(START, 'r-gone');
+      clock.current = START + 60_000 + 10_000 - 150; // 150 ms left of the key's TTL (idle timeout plus touchInterval)
+      expect(await state.writeSession('s:gone', { [SESSION_KEY]: record }, json, policy)).toBe('written');
+      await redis.set('unrelated', 'x', { expiration: { type: 'PX', value: 50 } });
+      await vi.waitFor(() => expect(events).toHaveLength(1), { timeout: 5_000, interval: 50 });
+      expect(events[0]).toEqual({ type: 'expired', sessionId: 'r-gone', at: 42, reason: 'idle', method: null, path: null, source: 'store' });
+      expect(await redis.exists('s:gone')).toBe(0);
+      const { endedReason } = await state.readSession('s:gone');
+      expect(endedReason).toBe('idle'); // and the user who comes back still learns why
+    } finally {
+      await Promise.all(stops.map((stop) => stop()));
+      await Promise.all(subscribers.map((subscriber) => subscriber.quit()));
+    }
   });
 });

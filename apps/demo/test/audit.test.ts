@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
+import { startDemo, type DemoServer } from './server.js';
+
+// Issue 9, item 7: the sample app writes the session lifecycle as JSON lines to stdout.
+type Line = { log: string; time: string; event: string; sessionId: string | null; reason: string | null; method: string | null; path: string | null; source: string };
+
+const auditLines = (server: DemoServer): Line[] =>
+  server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{"log":"idle-session"'))
+    .map((line) => JSON.parse(line) as Line);
+
+async function signIn(url: string): Promise<string> {
+  const response = await fetch(`${url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'username=demo&password=demo',
+    redirect: 'manual',
+  });
+  expect(response.status).toBe(303);
+  return response.headers.getSetCookie().map((header) => header.split(';', 1)[0]).join('; ');
+}
+
+describe.each(['express', 'koa'])('sample app audit log (%s)', (framework) => {
+  let redis: RedisServer;
+  let memory: DemoServer;
+  let onRedis: DemoServer;
+
+  beforeAll(async () => {
+    redis = await startRedisServer('The audit-log end-to-end tests');
+    [memory, onRedis] = await Promise.all([
+      startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '60', WARN_BEFORE: '20' }),
+      startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '1', WARN_BEFORE: '0.5', REDIS_URL: redis.url, SESSION_SECRET: 'audit' }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([memory?.stop(), onRedis?.stop()]);
+    await redis?.stop();
+  });
+
+  it('writes one JSON line per event: signed in, extended, signed out, refused; never the cookie', async () => {
+    const cookie = await signIn(memory.url);
+    const status = (await (await fetch(`${memory.url}/idle-session/status`, { headers: { cookie } })).json()) as { sessionId: string };
+    const keepAlive = await fetch(`${memory.url}/idle-session/keepalive`, { method: 'POST', headers: { cookie, 'x-idle-session': '1' } });
+    expect(keepAlive.status).toBe(200);
+    const forged = await fetch(`${memory.url}/idle-session/keepalive`, { method: 'POST', headers: { cookie } });
+    expect(forged.status).toBe(403);
+    expect((await fetch(`${memory.url}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' })).status).toBe(303);
+    await expect.poll(() => auditLines(memory).map((line) => line.event)).toEqual(['signed-in', 'extended', 'refused', 'signed-out']);
+    const lines = auditLines(memory);
+    for (const line of lines) {
+      expect(line.sessionId).toBe(status.sessionId);
+      expect(Date.parse(line.time)).toBeGreaterThan(Date.now() - 60_000);
+      expect(line.source).toBe('request');
+    }
+    expect(lines.map((line) => [line.method, line.path, line.reason])).toEqual([
+      ['POST', '/login', null],
+      ['POST', '/idle-session/keepalive', null],
+      ['POST', '/idle-session/keepalive', 'forged-keepalive'],
+      ['POST', '/logout', null],
+    ]);
+    expect(memory.output()).not.toContain(cookie.split('=')[1]!.slice(0, 20));
+  });
+
+  it('with Redis, a session that simply runs out, with nobody coming back, is logged too', async () => {
+    const cookie = await signIn(onRedis.url);
+    const { sessionId } = (await (await fetch(`${onRedis.url}/idle-session/status`, { headers: { cookie } })).json()) as { sessionId: string };
+    await expect
+      .poll(() => auditLines(onRedis).filter((line) => line.event === 'expired'), { timeout: 15_000, interval: 200 })
+      .toEqual([expect.objectContaining({ event: 'expired', sessionId, reason: 'idle', method: null, path: null, source: 'store' })]);
+  });
+});
