@@ -8,7 +8,7 @@ import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
 import type { DemoRedis } from './redis.js';
 import { errorPage, homePage, knownLook, loginPage, notSavedMessage, ROUTES } from './pages.js';
-import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
+import { ASSET_FILES, isDemoActivity, knownReason, streamClock, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
 function demoSession(req: Request): DemoSession {
   return req.session as unknown as DemoSession;
@@ -22,7 +22,7 @@ function demoSession(req: Request): DemoSession {
 export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy; state: RedisSessionState | undefined } {
   const timeouts = pageTimeouts(config);
   const state = redis ? new RedisSessionState({ client: redis }) : undefined;
-  const idle = idleSession({ ...policyOptions(config), shared: state });
+  const idle = idleSession({ ...policyOptions(config), shared: state, isActivity: (req) => isDemoActivity(req.path) });
   const store = redis && state ? new IdleSessionRedisStore({ client: redis, state, policy: idle.policy }) : undefined;
   const app = express();
   app.disable('x-powered-by');
@@ -75,6 +75,11 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
   app.get(ROUTES.home, signedIn, (req, res) => {
     const { user = '', notes } = demoSession(req);
     res.type('html').send(homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(req.query.look) }));
+  });
+  app.get(ROUTES.clock, signedIn, (req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+    const stop = streamClock(idle.sessionSignal(req), (chunk) => res.write(chunk), (chunk) => res.end(chunk));
+    res.on('close', stop);
   });
   app.post(ROUTES.notes, signedIn, express.urlencoded({ extended: false, limit: '256kb' }), async (req, res) => {
     const sent = (req.body as Record<string, unknown> | undefined)?.notes;

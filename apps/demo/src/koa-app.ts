@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
@@ -12,7 +13,7 @@ import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
 import type { DemoRedis } from './redis.js';
 import { errorPage, homePage, knownLook, loginPage, notSavedMessage, ROUTES } from './pages.js';
-import { ASSET_FILES, knownReason, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
+import { ASSET_FILES, isDemoActivity, knownReason, streamClock, pageTimeouts, policyOptions, SECURITY_HEADERS, type DemoSession } from './shared.js';
 
 function demoSession(ctx: Context): DemoSession {
   return ctx.session as unknown as DemoSession;
@@ -25,7 +26,7 @@ function demoSession(ctx: Context): DemoSession {
 export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy; state: RedisSessionState | undefined } {
   const timeouts = pageTimeouts(config);
   const state = redis ? new RedisSessionState({ client: redis }) : undefined;
-  const idle = idleSession({ ...policyOptions(config), shared: state });
+  const idle = idleSession({ ...policyOptions(config), shared: state, isActivity: (ctx) => isDemoActivity(ctx.path) });
   const store = redis && state ? idleSessionRedisStore({ state, policy: idle.policy }) : new MemoryStore();
   // Behind a TLS-terminating proxy (TRUST_PROXY=1), ctx.secure follows X-Forwarded-Proto, and the session
   // cookie (koa-session's secure option left unset, so it follows the request) gets Secure.
@@ -102,6 +103,13 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     const { user = '', notes } = demoSession(ctx);
     ctx.type = 'html';
     ctx.body = homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(ctx.query.look) });
+  });
+  router.get(ROUTES.clock, signedIn, (ctx) => {
+    const body = new PassThrough();
+    ctx.type = 'text/event-stream';
+    ctx.body = body;
+    const stop = streamClock(idle.sessionSignal(ctx), (chunk) => body.write(chunk), (chunk) => body.end(chunk));
+    ctx.res.on('close', stop);
   });
   router.post(ROUTES.notes, signedIn, form('256kb'), async (ctx) => {
     const sent = (ctx.request.body as Record<string, unknown> | undefined)?.notes;

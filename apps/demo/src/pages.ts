@@ -9,6 +9,8 @@ export const ROUTES = Object.freeze({
   logout: '/logout',
   notes: '/notes',
   idleSession: '/idle-session',
+  clock: '/clock',
+  clockScript: '/assets/clock.js',
   element: '/assets/idle-session-warning.js',
   styles: '/assets/demo.css',
 });
@@ -129,9 +131,11 @@ ${options.savedNotes !== null ? html`<p class="notice" role="status" id="saved">
   <textarea id="notes" name="notes" rows="18">${options.savedNotes ?? ''}</textarea>
   <button type="submit">Save notes</button>
 </form>
+<p class="hint">Server time: <output id="server-clock" aria-live="off">…</output> (an event stream that stops when the session ends)</p>
 <p class="hint">Warning style: ${themed ? html`<a href="${ROUTES.home}">default</a> · <strong>themed, in German</strong>` : html`<strong>default</strong> · <a href="${ROUTES.home}?look=themed">themed, in German</a>`}</p>
 <idle-session-warning endpoint="${ROUTES.idleSession}" login-url="${ROUTES.login}" logout-url="${ROUTES.logout}" keep-drafts draft-owner="${options.username}"${themed ? html` lang="de" class="themed"` : ''}></idle-session-warning>
-<script type="module" src="${ROUTES.element}"></script>`,
+<script type="module" src="${ROUTES.element}"></script>
+<script type="module" src="${ROUTES.clockScript}"></script>`,
   );
 }
 

@@ -12,6 +12,7 @@ export interface DemoSession {
 /** Files the sample app serves, by URL path: the stylesheet and the element's self-contained bundle. */
 export const ASSET_FILES: Readonly<Record<string, string>> = Object.freeze({
   [ROUTES.styles]: fileURLToPath(new URL('../public/demo.css', import.meta.url)),
+  [ROUTES.clockScript]: fileURLToPath(new URL('../public/clock.js', import.meta.url)),
   [ROUTES.element]: fileURLToPath(import.meta.resolve('@idle-session/element/bundle')),
 });
 
@@ -50,4 +51,28 @@ export function policyOptions(config: DemoConfig) {
 /** The durations the pages describe. */
 export function pageTimeouts(config: DemoConfig) {
   return { idleTimeoutMs: config.idleTimeoutMs, absoluteTimeoutMs: config.absoluteTimeoutMs };
+}
+
+/**
+ * The server clock's event stream (GET /clock): the time every second, until `signal` (the adapter's
+ * `sessionSignal()`) aborts; then an `ended` event naming why (`signed-out`, `idle`, `absolute`) and the end.
+ * Returns a function that stops the ticks (call it when the connection closes).
+ */
+export function streamClock(signal: AbortSignal, write: (chunk: string) => void, end: (chunk: string) => void): () => void {
+  const tick = () => write(`data: ${new Date().toISOString()}\n\n`);
+  const timer = setInterval(tick, 1_000);
+  const stop = () => clearInterval(timer);
+  const ended = () => {
+    stop();
+    end(`event: ended\ndata: ${(signal.reason as { reason?: string } | undefined)?.reason ?? 'none'}\n\n`);
+  };
+  tick();
+  if (signal.aborted) ended();
+  else signal.addEventListener('abort', ended, { once: true });
+  return stop;
+}
+
+/** The event stream is not activity: only what the user does counts, and EventSource reconnects by itself. */
+export function isDemoActivity(path: string): boolean {
+  return path !== ROUTES.clock;
 }

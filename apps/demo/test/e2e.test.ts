@@ -142,6 +142,8 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     expect(await enteredAt(page, 'expired')).toBeGreaterThanOrEqual(deadline.earliest);
     await expect.poll(() => page.getByRole('alertdialog').innerText()).toMatch(/inactivity/);
     expect(await page.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe('/login?reason=idle&next=%2F');
+    // The page's event stream (the server clock) was ended by the server at the deadline, saying why.
+    await expect.poll(() => page.locator('#server-clock').getAttribute('data-ended'), { timeout: PATIENCE_MS }).toBe('idle');
     await screenshot(page, framework, 'expired');
     const events = (await recorded(page)).events.map((e) => e.type);
     expect(events).toEqual(['idle-session-warning-shown', 'idle-session-expired']);
@@ -238,6 +240,23 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     expect((await context.cookies()).find((c) => c.name === 'demo.sid')).toBeUndefined();
     expect(await serverStatus(page, server)).toEqual({ state: 'none' });
     expect(await page.locator('#expiry-reason').count()).toBe(0);
+    await context.close();
+  });
+
+  it('6. an event stream stops when its session is signed out elsewhere, and is not activity', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, server);
+    await expect.poll(() => page.locator('#server-clock').innerText(), { timeout: PATIENCE_MS }).toMatch(/\d/);
+    const before = (await serverStatus(page, server)) as { idleRemainingMs: number };
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // two ticks of the stream, no user activity
+    const after = (await serverStatus(page, server)) as { idleRemainingMs: number };
+    expect(after.idleRemainingMs).toBeLessThan(before.idleRemainingMs - 1_000); // the open stream did not extend it
+    // Signed out by another request of this browser (another tab, or a curl with its cookie).
+    expect((await page.request.post(`${server.url}/logout`, { maxRedirects: 0 })).status()).toBe(303);
+    await expect.poll(() => page.locator('#server-clock').getAttribute('data-ended'), { timeout: PATIENCE_MS }).toBe('signed-out');
+    // A reconnecting EventSource would get 401, never a redirect to follow for ever.
+    const again = await page.request.get(`${server.url}/clock`, { headers: { accept: 'text/event-stream' }, maxRedirects: 0 });
+    expect(again.status()).toBe(401);
     await context.close();
   });
 

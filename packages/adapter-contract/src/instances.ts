@@ -126,6 +126,16 @@ export function runInstancesContract(target: InstancesTarget): void {
       expect((await b.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
     });
 
+    it('an event stream on A ends within a second or two of a sign-out on B', async () => {
+      await signInOnA();
+      const stream = await a.request('GET', 'stream', { headers: { accept: 'text/event-stream' } });
+      expect(stream.status).toBe(200);
+      const started = Date.now();
+      expect((await b.request('POST', 'sign-out')).status).toBe(200);
+      expect(/data: (\S+)/.exec(await stream.text())?.[1]).toBe('signed-out');
+      expect(Date.now() - started).toBeLessThan(5_000); // "within a second or two", with margin for a loaded machine
+    });
+
     it('200 rounds of keep-alives and slow page requests on A racing a sign-out on B: 0 revivals', { timeout: 180_000 }, async () => {
       let revivals = 0;
       const storedBefore = (await target.storedSessions()).length;

@@ -469,6 +469,55 @@ export function runAdapterContract(target: AdapterTarget): void {
       });
     });
 
+    describe('long-lived responses (event streams)', () => {
+      /** Opens `GET stream` and resolves once its headers are in; `ended()` resolves with the reason it was given. */
+      async function openStream(client = browser): Promise<{ ended: () => Promise<string | null> }> {
+        const response = await client.request('GET', 'stream', { headers: { accept: 'text/event-stream' } });
+        expect(response.status).toBe(200);
+        return { ended: async () => /data: (\S+)/.exec(await response.text())?.[1] ?? null };
+      }
+
+      it('a stream learns at once that its session was signed out', async () => {
+        await signIn();
+        const stream = await openStream();
+        expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+        expect(await stream.ended()).toBe('signed-out');
+      });
+
+      it('an open stream is not activity, and it ends when its session expires (idle)', async () => {
+        await signIn();
+        clock.at(TOUCH);
+        const stream = await openStream(); // opening it is a request like any other
+        clock.at(TOUCH + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+        clock.at(TOUCH + T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        expect(await stream.ended()).toBe('idle');
+      });
+
+      it('a stream ends at the absolute deadline, with that reason', async () => {
+        await signIn();
+        for (let at = T / 2; at < ABSOLUTE; at += T / 2) {
+          clock.at(at);
+          expect((await browser.keepAlive(prefix)).status).toBe(200);
+        }
+        const stream = await openStream();
+        clock.at(ABSOLUTE);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'absolute' });
+        expect(await stream.ended()).toBe('absolute');
+      });
+
+      it('a stream opened without an active session ends at once; EventSource gets 401 from a protected route, never a redirect', async () => {
+        expect(await (await openStream()).ended()).toBe('none');
+        await signIn();
+        clock.at(T);
+        const response = await browser.request('GET', 'protected', { headers: { accept: 'text/event-stream' } });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('location')).toBeNull();
+        expect(await response.json()).toEqual({ state: 'expired', reason: 'idle' });
+      });
+    });
+
     describe('audit events', () => {
       it('reports the lifecycle with the non-secret sessionId, the time, the reason, the method and path: never the cookie or session data', async () => {
         const events: AuditEvent[] = [];

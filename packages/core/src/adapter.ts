@@ -18,7 +18,8 @@ import { resolveOptions, type IdleSessionOptions, type ResolvedOptions } from '.
 import type { IdlePolicy } from './policy.js';
 import { recordId, type ExpiryReason } from './record.js';
 import { auditPath, emitAudit, type AuditEventType, type AuditRefusal } from './audit.js';
-import { endedReasonNow, SessionEndedError } from './ended.js';
+import { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
+import { SessionWatch, type SessionSignal } from './watch.js';
 import { endedTtlMs, heartbeatMs } from './shared.js';
 import { StoreUnavailableError, unavailableResponse } from './unavailable.js';
 import type { RequestActivity } from './request.js';
@@ -93,6 +94,15 @@ export interface IdleSessionAdapter<Request, Handler> {
    * @throws `StoreUnavailableError` while the shared service is unavailable.
    */
   confirmActive(request: Request): Promise<void>;
+  /**
+   * A signal for a long-lived response of this request (an event stream, long polling, a large download):
+   * it aborts, with a `SessionEndedError` (`reason` `idle`, `absolute`, `signed-out` or `none`) as its
+   * `reason`, when the request's session ends: a sign-out or an expiry on this instance at once, the idle
+   * or absolute deadline when it comes (activity anywhere moves it), and, with the `shared` option, an
+   * ending on another instance within a second or two. Already aborted when the session is not active.
+   * Forgotten when the response closes. An open stream is not activity: it never extends the session.
+   */
+  sessionSignal(request: Request): SessionSignal;
 }
 
 /** What an adapter does with a request before touching the session, decided by {@link routeRequest}. */
@@ -183,7 +193,9 @@ export interface AdapterSetup<Request extends object> {
    * flight anywhere can put it back. A record without an id is ignored.
    * @throws the shared service's error.
    */
-  endRecord(record: unknown): Promise<void>;
+  endRecord(record: unknown, reason?: SessionEndedReason): Promise<void>;
+  /** The long-lived responses watching their sessions (see `IdleSessionAdapter.sessionSignal`). */
+  readonly watch: SessionWatch;
   /**
    * Whether another instance ended the tracked session holding `record` (`false` without the `shared`
    * option); when so, it is noted in this process's ledger too, so `planRequest` discards it.
@@ -239,16 +251,19 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
   type WithState = Request & { [STATE]?: SessionEvaluation };
   const { policy, shared } = resolved;
   const ledger = SessionLedger.forPolicy(policy);
+  const watch = new SessionWatch(policy, ledger, shared);
   return {
     resolved,
     policy,
     ledger,
     stateOf: (request) => (request as WithState)[STATE] ?? { state: 'none' },
     setState: (request, evaluation) => void ((request as WithState)[STATE] = evaluation),
-    async endRecord(record) {
+    watch,
+    async endRecord(record, reason = 'signed-out') {
       const id = recordId(record);
       if (id === null) return;
       ledger.end(id, policy.clock.now());
+      watch.ended(id, reason);
       await shared?.markEnded(id, endedTtlMs(policy));
     },
     holdRequest(record, { storeKey, announce = false } = {}) {

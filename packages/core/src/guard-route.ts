@@ -9,12 +9,14 @@ export type HeaderReader = (lowerCaseName: string) => string | undefined;
  * Whether a request wants data rather than an HTML page, so that a protected route answers 401 JSON
  * instead of a redirect to the login page (whose HTML a script could not use):
  * - `Accept` takes `application/json` and not `text/html` (API clients, `fetch` with that header);
+ * - `Accept` takes `text/event-stream` (`EventSource`: after a redirect it would retry for ever; a 401 makes it stop);
  * - `Sec-Fetch-Dest: empty`: a `fetch()` or XMLHttpRequest from a page, whatever its `Accept`;
  * - `X-Requested-With: XMLHttpRequest` (older libraries).
  */
 export function wantsJson(header: HeaderReader): boolean {
   const accept = header('accept')?.toLowerCase() ?? '';
   if (accept.includes('application/json') && !accept.includes('text/html')) return true;
+  if (accept.includes('text/event-stream')) return true; // EventSource would follow a redirect and retry for ever; a 401 stops it
   if (header('sec-fetch-dest') === 'empty') return true;
   return header('x-requested-with')?.toLowerCase() === 'xmlhttprequest';
 }

@@ -67,6 +67,7 @@ export { auditPath, emitAudit, type AuditEvent, type AuditEventType, type AuditH
 export { arrivedOverHttps, insecureCookieWarning } from './proxy.js';
 export { NEXT_PARAM, safeNextPath } from './return-to.js';
 export { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
+export { SessionWatch, WATCH_POLL_MS, type SessionSignal } from './watch.js';
 export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
 export {
   CONDITIONAL_WRITES,

@@ -38,6 +38,12 @@ export interface SharedEndings {
    * @throws the shared service's error (the adapter ignores it: the next beat tries again).
    */
   holdActive?(recordId: string, leaseMs: number, keep?: { key: string; ttlMs: number }): Promise<void>;
+  /**
+   * Optional. The last-activity (epoch milliseconds) of the session the store keeps under `storeKey`, as
+   * any instance last wrote it, or `null` when it is gone. Asked at the deadline of a long-lived response
+   * (see `SessionWatch`), so activity on other instances moves it.
+   */
+  latestActivity?(storeKey: string): Promise<number | null>;
   /** Optional. Whether some instance holds the session with this record id active (see {@link SharedEndings.holdActive}). */
   isHeldActive?(recordId: string): Promise<boolean>;
   /**

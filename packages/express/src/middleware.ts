@@ -40,7 +40,10 @@ export type ExpressIdleSessionOptions = IdleSessionOptions<Request>;
  * sessions; the methods of `IdleSessionAdapter` (from `@idle-session/core`) start and stop tracking and
  * guard protected routes.
  */
-export interface IdleSessionMiddleware extends RequestHandler, IdleSessionAdapter<Request, RequestHandler> {}
+export interface IdleSessionMiddleware extends RequestHandler, IdleSessionAdapter<Request, RequestHandler> {
+  /** See `IdleSessionAdapter.sessionSignal`: the platform's `AbortSignal`. */
+  sessionSignal(req: Request): AbortSignal;
+}
 
 /** Writes an endpoint's answer as it is: no ETag, so never a 304 (the status must always be fresh). */
 function send(res: Response, answer: EndpointResponse, method: string): void {
@@ -69,7 +72,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, learnHeldActive, sharesActivity, confirmActive, report } =
+  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, learnHeldActive, sharesActivity, confirmActive, report, watch } =
     setUpAdapter(options);
   const described = (req: Request) => ({ method: req.method, url: req.originalUrl });
   const recordOf = (req: Request) => (req as Request & { session?: ExpressSession }).session?.[SESSION_KEY];
@@ -121,28 +124,35 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
    * as it runs, an event stream or a download once answering is not. Its end is activity too: the
    * session's last-activity is written then (when `touchInterval` allows), before express-session saves.
    */
-  function holdWhileRunning(req: Request, res: Response, record: unknown): void {
+  function holdWhileRunning(req: Request, res: Response, record: unknown, wrote: boolean): void {
     const hold = holdRequest(record, {
       storeKey: storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID),
       announce: hasBody(req.headers),
     });
     let running = true;
-    const finish = (): void => {
-      if (!running) return;
+    /** Ends the hold; returns whether the session has a write of activity that is not saved yet. */
+    const finish = (): boolean => {
+      if (!running) return false;
       running = false;
       hold.end();
       const session = (req as Request & { session?: ExpressSession }).session;
-      if (!session) return; // signed out meanwhile
+      if (!session) return false; // signed out meanwhile
       const write = planRequestEnd(session[SESSION_KEY], policy, policy.clock.now(), ledger);
       if (write) session[SESSION_KEY] = write;
+      return wrote || write !== null;
     };
     const end = res.end;
     // Wrapped after express-session's own wrapper, so this runs first and the write is in what it saves.
     res.end = function (this: Response, ...args: unknown[]) {
-      finish();
+      finish(); // express-session saves right after
       return (end as (...rest: unknown[]) => Response).apply(this, args);
     } as Response['end'];
-    onHeaders(res, finish);
+    // Headers before res.end(): a response that streams (an event stream, a download) may stay open for
+    // hours, and express-session saves only at its end: save the session's activity now.
+    onHeaders(res, () => {
+      const session = (req as Request & { session?: ExpressSession }).session;
+      if (finish() && session) save(session).catch(() => {}); // express-session tries again at the end
+    });
     // express-session ends the response only once the session is saved: the write is in the store by now.
     res.once('close', () => {
       finish();
@@ -165,7 +175,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       await regenerate(session); // a fresh anonymous session, so app code still finds req.session
     } else if (plan.expire) {
       report('expired', described(req), record, plan.expire.reason);
-      await endRecord(record);
+      await endRecord(record, plan.expire.reason);
       await regenerate(session);
       requireSession(req)[SESSION_KEY] = endedRecord(plan.expire.reason);
     } else if (plan.write) {
@@ -173,7 +183,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     }
     setState(req, plan.evaluation);
     if (!route.endpoint) {
-      if (route.activity !== 'passive' && plan.evaluation.state === 'active') holdWhileRunning(req, res, requireSession(req)[SESSION_KEY]);
+      if (route.activity !== 'passive' && plan.evaluation.state === 'active') holdWhileRunning(req, res, requireSession(req)[SESSION_KEY], plan.write !== null);
       return true;
     }
     // A keep-alive says "extended" only once the store has it; express-session then has nothing left to save.
@@ -244,6 +254,11 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     if (isTracked(ended)) report('signed-out', described(req), ended);
     if (clearSiteData) req.res?.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
     setState(req, { state: 'none' });
+  };
+  middleware.sessionSignal = (req) => {
+    const { signal, stop } = watch.watch(recordOf(req), storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID));
+    req.res?.once('close', stop);
+    return signal as AbortSignal;
   };
   middleware.confirmActive = (req) => confirmActive((req as Request & { session?: ExpressSession }).session?.[SESSION_KEY]);
   middleware.state = stateOf;

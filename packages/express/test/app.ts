@@ -83,6 +83,14 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
     }
     res.json({ ok: true });
   });
+  app.get('/stream', (req, res) => {
+    const signal = idle.sessionSignal(req);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    res.write(': open\n\n');
+    const end = () => res.end(`event: ended\ndata: ${(signal.reason as SessionEndedError).reason}\n\n`);
+    if (signal.aborted) end();
+    else signal.addEventListener('abort', end, { once: true });
+  });
   app.get('/waiting', (req, res) => {
     res.json({ waiting: slow.isWaiting(String(req.query.id)) });
   });

@@ -37,7 +37,10 @@ export type KoaIdleSessionOptions = IdleSessionOptions<Context>;
  * `GET {prefix}/status` and `POST {prefix}/keepalive`, records activity, and ends expired sessions; the
  * methods of `IdleSessionAdapter` (from `@idle-session/core`) start and stop tracking and guard protected routes.
  */
-export interface KoaIdleSessionMiddleware extends Middleware, IdleSessionAdapter<Context, Middleware> {}
+export interface KoaIdleSessionMiddleware extends Middleware, IdleSessionAdapter<Context, Middleware> {
+  /** See `IdleSessionAdapter.sessionSignal`: the platform's `AbortSignal`. */
+  sessionSignal(ctx: Context): AbortSignal;
+}
 
 function send(ctx: Context, answer: EndpointResponse): void {
   ctx.status = answer.status;
@@ -63,7 +66,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, learnHeldActive, sharesActivity, confirmActive, report } =
+  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, learnHeldActive, sharesActivity, confirmActive, report, watch } =
     setUpAdapter(options);
   const described = (ctx: Context) => ({ method: ctx.method, url: ctx.originalUrl });
   let warnedPersistentCookie = false;
@@ -163,7 +166,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
         await replaceSession(ctx, {});
       } else if (plan.expire) {
         report('expired', described(ctx), record, plan.expire.reason);
-        await endRecord(record);
+        await endRecord(record, plan.expire.reason);
         await replaceSession(ctx, { [SESSION_KEY]: endedRecord(plan.expire.reason) });
       } else if (plan.write && session) {
         session[SESSION_KEY] = plan.write;
@@ -237,6 +240,12 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     dropSession(ctx); // koa-session deletes the store's copy and the cookie, with its attributes
     if (clearSiteData) ctx.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
     setState(ctx, { state: 'none' });
+  };
+  middleware.sessionSignal = (ctx) => {
+    const session = sessionOf(ctx);
+    const { signal, stop } = watch.watch(session?.[SESSION_KEY], storeKeyOf(sessionOptions(ctx).store, session?.externalKey));
+    ctx.res.once('close', stop);
+    return signal as AbortSignal;
   };
   middleware.confirmActive = (ctx) => confirmActive(sessionOf(ctx)?.[SESSION_KEY]);
   middleware.state = stateOf;

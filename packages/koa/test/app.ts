@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
 import { SESSION_KEY, SessionEndedError, type SharedEndings } from '@idle-session/core';
 import Koa, { type Context, type Next } from 'koa';
@@ -99,6 +100,17 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
         }
       }
       ctx.body = { ok: true };
+    },
+    'GET /stream': (ctx) => {
+      const signal = idle.sessionSignal(ctx);
+      const body = new PassThrough();
+      ctx.type = 'text/event-stream';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = body;
+      body.write(': open\n\n');
+      const end = () => body.end(`event: ended\ndata: ${(signal.reason as SessionEndedError).reason}\n\n`);
+      if (signal.aborted) end();
+      else signal.addEventListener('abort', end, { once: true });
     },
     'GET /waiting': (ctx) => {
       ctx.body = { waiting: slow.isWaiting(String(ctx.query.id)) };

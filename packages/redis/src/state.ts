@@ -288,6 +288,22 @@ export class RedisSessionState implements SharedEndings {
     if (wanted !== current) await client.configSet('notify-keyspace-events', wanted);
   }
 
+  /**
+   * The last-activity of the session stored under `key`, as any instance last wrote it (epoch
+   * milliseconds), or `null` when it is gone or holds none. Sessions are read as JSON (connect-redis's and
+   * the Koa store's serializer).
+   */
+  async latestActivity(key: string): Promise<number | null> {
+    const data = await this.withinTimeout(() => this.#client.get(key));
+    if (data === null) return null;
+    try {
+      const value = (JSON.parse(data) as Record<string, { lastActivity?: unknown } | undefined>)[SESSION_KEY]?.lastActivity;
+      return typeof value === 'number' && Number.isFinite(value) ? value : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Ends the hold of {@link holdActive} early: the request ended and its write is in Redis. */
   async releaseActive(recordId: string): Promise<void> {
     await this.withinTimeout(() => this.#client.del(this.activeKey(recordId)));
