@@ -54,6 +54,8 @@ export interface RunningApp {
  * | `GET login` | the login page: 200 `{"endedReason": …}`, never guarded |
  * | `GET writes` | 200 `{"writes": n}`: how many times a session was saved so far (store writes, or session cookies set when cookie-only) |
  * | `GET slow?id=X` | an ordinary request that, once the adapter has run, waits until `POST release?id=X`, then (with `&mutate=1`) adds 1 to `session.profile.visits` in place, and answers 200 `{"ok":true}` (a slow request); with `&confirm=1` it calls the adapter's `confirmActive()` first and answers a `SessionEndedError` with 409 `{"ended": reason}`. `POST slow?…` does the same (its body, an upload, is not read) |
+ * | `GET form` | behind the guard (`loginUrl: '/login'`), then the framework's usual CSRF protection (Express: csrf-sync; Koa: koa-csrf), a synchronizer token kept in the session: 200 `{"token": …}` |
+ * | `POST form` | behind the guard, then the CSRF check of the token in the `X-CSRF-Token` header (403 without a valid one): 200 `{"ok":true}` |
  * | `GET stream` | an event stream (`text/event-stream`): answers at once (`: open`), then, when the adapter's `sessionSignal()` aborts, sends `event: ended` with `data: <reason>` (the `SessionEndedError`'s) and ends |
  * | `GET waiting?id=X` | 200 `{"waiting": true}` while `slow?id=X` is waiting, else `{"waiting": false}` |
  * | `POST release?id=X` | lets `slow?id=X` finish; 200 `{"ok":true}` |

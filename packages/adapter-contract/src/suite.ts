@@ -469,6 +469,39 @@ export function runAdapterContract(target: AdapterTarget): void {
       });
     });
 
+    describe('apps with CSRF protection (the guard goes before the CSRF check)', () => {
+      const formToken = async () => ((await (await browser.request('GET', 'form', { headers: { accept: 'text/html' } })).json()) as { token: string }).token;
+      const post = (token: string | null, accept = 'text/html') =>
+        browser.request('POST', 'form', { headers: { accept, ...(token === null ? {} : { 'x-csrf-token': token }) } });
+
+      it('a form posted with its token passes; without it, the CSRF protection refuses it (403)', async () => {
+        await signIn();
+        const token = await formToken();
+        expect((await post(token)).status).toBe(200);
+        const forged = await post(null);
+        expect(forged.status).toBe(403);
+        await forged.arrayBuffer();
+      });
+
+      it('after an idle expiry, a form posted with the old token gets the expiry answer, never a bare 403, and re-posting does not loop', async () => {
+        await signIn();
+        const token = await formToken();
+        clock.at(T);
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const html = await post(token);
+          expect(html.status).toBe(303);
+          expect(new URL(html.headers.get('location')!, app!.url).searchParams.get('reason')).toBe('idle');
+          await html.arrayBuffer();
+        }
+        const data = await post(token, 'application/json');
+        expect(data.status).toBe(401);
+        expect(await data.json()).toEqual({ state: 'expired', reason: 'idle' });
+        const login = await browser.request('GET', 'login', { headers: { accept: 'text/html' } });
+        expect(login.status).toBe(200);
+        expect(await login.json()).toEqual({ endedReason: 'idle' });
+      });
+    });
+
     describe('long-lived responses (event streams)', () => {
       /** Opens `GET stream` and resolves once its headers are in; `ended()` resolves with the reason it was given. */
       async function openStream(client = browser): Promise<{ ended: () => Promise<string | null> }> {

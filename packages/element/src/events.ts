@@ -56,8 +56,28 @@ export class IdleSessionExpiredEvent extends CustomEvent<ExpiredDetail> {
   }
 }
 
+/** Detail of {@link IdleSessionSignedOutEvent}. */
+export interface SignedOutDetail {
+  /** Where the page goes next: the URL the server's sign-out answer led to, else `login-url`. */
+  readonly url: string;
+}
+
+/**
+ * `idle-session-signed-out`: "Sign out" succeeded (the server confirmed it); the other tabs were told.
+ * Bubbles, composed, cancelable: by default the page then goes to `detail.url`; call `preventDefault()`
+ * to navigate your own way (a single-page app's router).
+ */
+export class IdleSessionSignedOutEvent extends CustomEvent<SignedOutDetail> {
+  /** The event type, `'idle-session-signed-out'`. */
+  static readonly eventName = 'idle-session-signed-out' as const;
+  constructor(url: string) {
+    super(IdleSessionSignedOutEvent.eventName, { ...init, cancelable: true, detail: { url } });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
+    'idle-session-signed-out': IdleSessionSignedOutEvent;
     'idle-session-warning-shown': IdleSessionWarningShownEvent;
     'idle-session-extended': IdleSessionExtendedEvent;
     'idle-session-expired': IdleSessionExpiredEvent;

@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ActiveStatusBody, ExpiryReason, StatusBody } from '@idle-session/core';
 import { ActivityController } from './activity-controller.js';
-import { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionWarningShownEvent } from './events.js';
+import { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionSignedOutEvent, IdleSessionWarningShownEvent } from './events.js';
 import { clearDraft, collectDraft, restoreDraft, saveDraft } from './drafts.js';
 import { formatCountdown, formatDuration } from './format.js';
 import { fill, splitAt, stringsFor, type IdleSessionStrings } from './strings.js';
@@ -123,7 +123,8 @@ function restoreFocus(memory: FocusMemory | null): void {
  * - `endpoint` / `endpoint`: URL prefix of the endpoints, default `/idle-session`.
  * - `login-url` / `loginUrl`: the "Sign in again" link, default `/login`; on the same origin the element
  *   adds `reason=` and `next=` (this page's path and query), so that signing in can lead back here.
- * - `logout-url` / `logoutUrl`: "Sign out" submits a POST form there, default `/logout`.
+ * - `logout-url` / `logoutUrl`: "Sign out" POSTs there, default `/logout`, with the CSRF token of
+ *   `csrf-token` / `<meta name="csrf-token">` (field `csrf-field`, default `_csrf`, and header `X-CSRF-Token`).
  * - `state` (read-only, reflected): see {@link IdleSessionState}.
  *
  * Behaviour: while the user is active (pointer, keys, wheel, touch, scroll, input) it sends at most one
@@ -168,6 +169,8 @@ export class IdleSessionWarning extends LitElement {
     keepDrafts: { type: Boolean, attribute: 'keep-drafts' },
     draftOwner: { type: String, attribute: 'draft-owner' },
     describeTimeout: { type: Boolean, attribute: 'describe-timeout' },
+    csrfToken: { type: String, attribute: 'csrf-token' },
+    csrfField: { type: String, attribute: 'csrf-field' },
   };
 
   /**
@@ -197,6 +200,14 @@ export class IdleSessionWarning extends LitElement {
   declare loginUrl: string;
   /** Where "Sign out" POSTs a form (attribute `logout-url`). Default `/logout`. */
   declare logoutUrl: string;
+  /**
+   * The CSRF token "Sign out" sends (attribute `csrf-token`), for apps with CSRF protection (OWASP CSRF
+   * Prevention Cheat Sheet, synchronizer token). Default: the `content` of `<meta name="csrf-token">`, if any.
+   * Sent as the form field {@link csrfField} and as the `X-CSRF-Token` header.
+   */
+  declare csrfToken: string | null;
+  /** The form field that carries the CSRF token (attribute `csrf-field`). Default `_csrf`. */
+  declare csrfField: string;
 
   #state: IdleSessionState = 'none';
   #session: ActiveStatusBody | null = null;
@@ -242,6 +253,8 @@ export class IdleSessionWarning extends LitElement {
     this.keepDrafts = false;
     this.draftOwner = null;
     this.describeTimeout = false;
+    this.csrfToken = null;
+    this.csrfField = '_csrf';
     new ActivityController(this, this.#onActivity, this.#onVisible);
   }
 
@@ -707,16 +720,43 @@ export class IdleSessionWarning extends LitElement {
     return stringsFor(this.#lang(), this.strings);
   }
 
-  #onSignOut = (): void => {
+  /**
+   * "Sign out": POSTs to `logout-url` (with the CSRF token, when the page has one) and waits for the
+   * server. Only once it confirms (a 2xx, after any redirect) are the other tabs told, the page's draft
+   * cleared, and the page sent where the server's answer leads (an `idle-session-signed-out` event,
+   * cancelable, comes first). If it fails, the dialog stays open and says so: the user is still signed in.
+   */
+  #onSignOut = async (): Promise<void> => {
+    if (this.#busy) return;
+    this.#busy = true;
+    this.#note = '';
+    this.requestUpdate();
+    const token = this.csrfToken ?? document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? null;
+    const body = new URLSearchParams();
+    if (token) body.set(this.csrfField || '_csrf', token);
+    let response: Response | null = null;
+    try {
+      response = await fetch(this.logoutUrl, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: token ? { 'X-CSRF-Token': token } : {},
+        body,
+      });
+    } catch {
+      response = null; // the network
+    }
+    this.#busy = false;
+    if (!response?.ok) {
+      this.#note = this.#t().signOutFailed;
+      this.#liveText = this.#note;
+      this.requestUpdate();
+      return;
+    }
     if (this.keepDrafts) clearDraft(sessionStorage, location.pathname);
     const sessionId = this.#session?.sessionId;
     if (sessionId) this.#sync?.post({ type: 'ended', sessionId, reason: null });
-    const form = document.createElement('form');
-    form.method = 'post';
-    form.action = this.logoutUrl;
-    form.hidden = true;
-    document.body.append(form);
-    form.submit();
+    const url = response.redirected && response.url ? response.url : this.loginUrl;
+    if (this.dispatchEvent(new IdleSessionSignedOutEvent(url))) location.assign(url);
   };
 
   protected override render(): TemplateResult {

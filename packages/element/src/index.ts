@@ -18,10 +18,13 @@ export { parseTabMessage, TAB_MESSAGE_VERSION, TabSync, type TabMessage } from '
 export {
   IdleSessionExpiredEvent,
   IdleSessionExtendedEvent,
+  IdleSessionSignedOutEvent,
   IdleSessionWarningShownEvent,
   type ExpiredDetail,
   type RemainingDetail,
+  type SignedOutDetail,
 } from './events.js';
+export { signInAgainHref } from './return-link.js';
 export { ActivityController, DOCUMENT_ACTIVITY_EVENTS, WINDOW_ACTIVITY_EVENTS } from './activity-controller.js';
 export { formatCountdown, formatDuration } from './format.js';
 export { endpointUrl, REQUEST_TIMEOUT_MS, requestStatus, type StatusResult } from './status-client.js';

@@ -36,6 +36,8 @@ export interface IdleSessionStrings {
   retry: string;
   /** Note after a button's request failed. */
   requestFailed: string;
+  /** Note when "Sign out" failed (the server refused it, or could not be reached): the user is still signed in. */
+  signOutFailed: string;
   /** Note when "Stay signed in" meets the absolute timeout. */
   cannotExtend: string;
   /** The polite screen-reader cue, about once a minute; contains `{time}`. */
@@ -62,6 +64,7 @@ export const EN: Readonly<IdleSessionStrings> = Object.freeze({
   unreachableMessage: 'We cannot reach the server, so your session may have ended. Check your connection and try again.',
   retry: 'Try again',
   requestFailed: 'We could not reach the server. Please try again.',
+  signOutFailed: 'We could not sign you out, so you are still signed in. Please try again.',
   cannotExtend: 'Your session has reached its maximum length and cannot be extended.',
   liveCountdown: 'You will be signed out in {time}.',
   timeoutNotice: 'For your security, you will be signed out after {duration} of inactivity.',
@@ -85,6 +88,7 @@ export const DE: Readonly<IdleSessionStrings> = Object.freeze({
   unreachableMessage: 'Der Server ist nicht erreichbar, Ihre Sitzung ist daher möglicherweise abgelaufen. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   retry: 'Erneut versuchen',
   requestFailed: 'Der Server war nicht erreichbar. Bitte versuchen Sie es erneut.',
+  signOutFailed: 'Die Abmeldung ist fehlgeschlagen, Sie sind noch angemeldet. Bitte versuchen Sie es erneut.',
   cannotExtend: 'Ihre Sitzung hat die maximale Dauer erreicht und kann nicht verlängert werden.',
   liveCountdown: 'Sie werden in {time} abgemeldet.',
   timeoutNotice: 'Zu Ihrer Sicherheit werden Sie nach {duration} Inaktivität abgemeldet.',

@@ -13,6 +13,8 @@ export interface Call {
   readonly headers: Headers;
   readonly credentials: RequestCredentials | undefined;
   readonly at: number;
+  /** The request body as text (form posts), or `null`. */
+  readonly body: string | null;
 }
 
 /** A scripted answer that overrides the model once. */
@@ -31,7 +33,9 @@ export class FakeServer {
   lastActivity = Date.now();
   signedOut = false;
   readonly calls: Call[] = [];
-  readonly script: { status: Reply[]; keepalive: Reply[] } = { status: [], keepalive: [] };
+  readonly script: { status: Reply[]; keepalive: Reply[]; logout: Reply[] } = { status: [], keepalive: [], logout: [] };
+  /** The CSRF token the sign-out endpoint demands (as csrf-sync would, in the X-CSRF-Token header), or `null` for none. */
+  csrfToken: string | null = null;
   #original: typeof window.fetch | null = null;
   /** The non-secret id of the tracked session, as the adapters send it. */
   sessionId = 'session-1';
@@ -60,6 +64,10 @@ export class FakeServer {
     return this.calls.filter((c) => c.url.endsWith('/status'));
   }
 
+  get logoutCalls(): Call[] {
+    return this.calls.filter((c) => c.url.includes('logout'));
+  }
+
   get keepAliveCalls(): Call[] {
     return this.calls.filter((c) => c.url.endsWith('/keepalive'));
   }
@@ -70,13 +78,21 @@ export class FakeServer {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const method = (init?.method ?? 'GET').toUpperCase();
       const headers = new Headers(init?.headers);
-      this.calls.push({ url, method, headers, credentials: init?.credentials, at: Date.now() });
-      const endpoint = url.endsWith('/keepalive') ? 'keepalive' : 'status';
+      const body = init?.body === undefined || init.body === null ? null : String(init.body);
+      this.calls.push({ url, method, headers, credentials: init?.credentials, at: Date.now(), body });
+      const endpoint = url.endsWith('/keepalive') ? 'keepalive' : url.includes('logout') ? 'logout' : 'status';
       const scripted = this.script[endpoint].shift();
       if (scripted === 'network-error') throw new TypeError('Failed to fetch');
       if (scripted) {
         const text = scripted.text ?? JSON.stringify(scripted.body);
         return new Response(text, { status: scripted.status, headers: { 'content-type': scripted.contentType ?? 'application/json' } });
+      }
+      if (endpoint === 'logout') {
+        if (method !== 'POST' || (this.csrfToken !== null && headers.get('X-CSRF-Token') !== this.csrfToken)) {
+          return new Response('invalid csrf token', { status: 403 });
+        }
+        this.signedOut = true;
+        return new Response('<h1>Sign in</h1>', { status: 200, headers: { 'content-type': 'text/html' } });
       }
       if (endpoint === 'keepalive') {
         if (method !== 'POST' || headers.get('X-Idle-Session') !== '1') {

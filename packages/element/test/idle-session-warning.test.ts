@@ -3,6 +3,7 @@ import type { Clock as InstalledClock } from '@sinonjs/fake-timers';
 import '../src/define.js';
 import { IdleSessionWarning } from '../src/idle-session-warning.js';
 import type { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionWarningShownEvent } from '../src/events.js';
+import { draftKey } from '../src/drafts.js';
 import { advance, dialogOf, FakeServer, installClock, MINUTE, part, settle, START, text, watchErrors } from './helpers.js';
 
 let clock: InstalledClock;
@@ -253,26 +254,82 @@ describe('<idle-session-warning> warning', () => {
     expect(el.state).to.equal('warning');
   });
 
-  it('"Sign out" submits a POST form to logout-url', async () => {
-    const submitted: HTMLFormElement[] = [];
-    const original = HTMLFormElement.prototype.submit;
-    HTMLFormElement.prototype.submit = function (this: HTMLFormElement) {
-      submitted.push(this);
-    };
+  /** Records sign-out navigations instead of leaving the test page. */
+  function navigations(el: IdleSessionWarning): string[] {
+    const urls: string[] = [];
+    el.addEventListener('idle-session-signed-out', (event) => {
+      event.preventDefault();
+      urls.push(event.detail.url);
+    });
+    return urls;
+  }
+
+  it('"Sign out" POSTs to logout-url, and only once the server confirms tells other tabs, clears the draft and leaves', async () => {
+    const el = await fixture<IdleSessionWarning>(html`<idle-session-warning logout-url="/account/logout" keep-drafts></idle-session-warning>`);
+    const urls = navigations(el);
+    await settle(clock, el);
+    await advance(clock, WARN_AT, el);
+    sessionStorage.setItem(draftKey(location.pathname), JSON.stringify({ owner: null, savedAt: 1, fields: [] }));
+    part(el, 'sign-out-button')!.click();
+    await settle(clock, el);
+    expect(server.logoutCalls).to.have.length(1);
+    expect(server.logoutCalls[0]!.method).to.equal('POST');
+    expect(new URL(server.logoutCalls[0]!.url, location.href).pathname).to.equal('/account/logout');
+    expect(server.logoutCalls[0]!.credentials).to.equal('same-origin');
+    expect(urls).to.deep.equal(['/login']);
+    expect(sessionStorage.getItem(draftKey(location.pathname))).to.equal(null);
+  });
+
+  it('"Sign out" sends the CSRF token of <meta name="csrf-token"> (or csrf-token) as the csrf-field field and the X-CSRF-Token header', async () => {
+    const meta = Object.assign(document.createElement('meta'), { name: 'csrf-token', content: 'meta-token' });
+    document.head.append(meta);
     try {
-      const el = await fixture<IdleSessionWarning>(html`<idle-session-warning logout-url="/account/logout"></idle-session-warning>`);
+      server.csrfToken = 'meta-token';
+      const el = await fixture<IdleSessionWarning>(html`<idle-session-warning csrf-field="csrf"></idle-session-warning>`);
+      const urls = navigations(el);
       await settle(clock, el);
       await advance(clock, WARN_AT, el);
       part(el, 'sign-out-button')!.click();
-      expect(submitted).to.have.length(1);
-      const form = submitted[0]!;
-      expect(form.method).to.equal('post');
-      expect(new URL(form.action).pathname).to.equal('/account/logout');
-      expect(form.parentNode).to.equal(document.body);
-      form.remove();
+      await settle(clock, el);
+      expect(server.logoutCalls[0]!.headers.get('X-CSRF-Token')).to.equal('meta-token');
+      expect(new URLSearchParams(server.logoutCalls[0]!.body ?? '').get('csrf')).to.equal('meta-token');
+      expect(urls).to.have.length(1);
+      server.csrfToken = 'attribute-token';
+      server.signedOut = false;
+      server.lastActivity = Date.now(); // signed in again
+      const other = await fixture<IdleSessionWarning>(html`<idle-session-warning csrf-token="attribute-token"></idle-session-warning>`);
+      navigations(other);
+      await settle(clock, other);
+      await advance(clock, WARN_AT, other);
+      part(other, 'sign-out-button')!.click();
+      await settle(clock, other);
+      expect(server.logoutCalls[1]!.headers.get('X-CSRF-Token')).to.equal('attribute-token');
+      expect(new URLSearchParams(server.logoutCalls[1]!.body ?? '').get('_csrf')).to.equal('attribute-token');
     } finally {
-      HTMLFormElement.prototype.submit = original;
+      meta.remove();
     }
+  });
+
+  it('a sign-out the server refuses (403) or cannot answer: the dialog stays, says so, and nothing is told or cleared', async () => {
+    server.csrfToken = 'needed';
+    const el = await fixture<IdleSessionWarning>(html`<idle-session-warning keep-drafts></idle-session-warning>`);
+    const urls = navigations(el);
+    await settle(clock, el);
+    await advance(clock, WARN_AT, el);
+    sessionStorage.setItem(draftKey(location.pathname), JSON.stringify({ owner: null, savedAt: 1, fields: [] }));
+    part(el, 'sign-out-button')!.click();
+    await settle(clock, el);
+    expect(el.state).to.equal('warning');
+    expect(dialogOf(el).open).to.equal(true);
+    expect(text(part(el, 'note'))).to.equal('We could not sign you out, so you are still signed in. Please try again.');
+    expect(urls).to.deep.equal([]);
+    expect(sessionStorage.getItem(draftKey(location.pathname))).to.not.equal(null);
+    server.script.logout.push('network-error');
+    part(el, 'sign-out-button')!.click();
+    await settle(clock, el);
+    expect(text(part(el, 'note'))).to.contain('could not sign you out');
+    expect(urls).to.deep.equal([]);
+    sessionStorage.removeItem(draftKey(location.pathname));
   });
 });
 

@@ -105,10 +105,16 @@ describe('tabs of one origin act as one (BroadcastChannel)', function (this: { t
   it('sign-out in A: B shows "signed out" within 2 s, then sends no keep-alive when the user types and shows no countdown', async () => {
     const [a, b] = await openTabs(2);
     await until(40);
-    server.signedOut = true;
+    const left: string[] = [];
+    a!.el.addEventListener('idle-session-signed-out', (event) => {
+      event.preventDefault(); // the test page stays; a real tab would go to the login page
+      left.push(event.detail.url);
+    });
     part(a!.el, 'sign-out-button')!.click();
-    expect(a!.win.document.querySelector('form')?.dataset.submitted).to.equal('true');
-    // The sign-out form navigates A away.
+    await settleTabs(clock, [a!, b!]);
+    expect(server.signedOut).to.equal(true); // the server confirmed it before B was told
+    expect(left).to.deep.equal(['/login']);
+    // The sign-out navigates A away.
     await realDelay(10);
     closeTab(a!);
     tabs = [b!];

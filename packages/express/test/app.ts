@@ -3,6 +3,7 @@ import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-sessio
 import { SESSION_KEY, SessionEndedError, type SharedEndings } from '@idle-session/core';
 import express5 from 'express';
 import session, { type Store } from 'express-session';
+import { csrfSync } from 'csrf-sync';
 import { idleSession, type IdleSessionMiddleware } from '../src/index.js';
 
 /** Express 5 (`express`) or Express 4 (`express4`, an alias of express@4): the parts the test app uses. */
@@ -81,6 +82,15 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
         return void res.status(409).json({ ended: error.reason });
       }
     }
+    res.json({ ok: true });
+  });
+  // An app with ordinary CSRF protection (csrf-sync: a synchronizer token in the session), behind the guard.
+  const { csrfSynchronisedProtection, generateToken } = csrfSync();
+  const formGuard = idle.requireSignIn({ loginUrl: '/login' });
+  app.get('/form', formGuard, (req, res) => {
+    res.json({ token: generateToken(req) });
+  });
+  app.post('/form', formGuard, csrfSynchronisedProtection, (_req, res) => {
     res.json({ ok: true });
   });
   app.get('/stream', (req, res) => {

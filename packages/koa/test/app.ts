@@ -5,6 +5,7 @@ import { SESSION_KEY, SessionEndedError, type SharedEndings } from '@idle-sessio
 import Koa, { type Context, type Next } from 'koa';
 import mount from 'koa-mount';
 import session from 'koa-session';
+import CSRF from 'koa-csrf';
 import { idleSession, MemoryStore, type KoaIdleSessionMiddleware, type KoaSessionStore } from '../src/index.js';
 
 async function readJson(ctx: Context): Promise<unknown> {
@@ -50,6 +51,7 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
   outer.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', beforeSave, ...secure, ...(store ? { store: store as never } : {}) }, outer));
   app.use(idle);
   const guard = idle.requireSignIn({ loginUrl: '/login' });
+  const csrf = new CSRF();
   const slow = setup.slow ?? new SlowRequests();
   const routes: Record<string, (ctx: Context, next: Next) => Promise<void> | void> = {
     'POST /sign-in': async (ctx) => {
@@ -101,6 +103,20 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
       }
       ctx.body = { ok: true };
     },
+    // An app with ordinary CSRF protection (koa-csrf: a secret in the session), behind the guard.
+    'GET /form': (ctx, next) =>
+      guard(ctx, () =>
+        csrf(ctx, async () => {
+          ctx.body = { token: ctx.state._csrf };
+        }),
+      ),
+    'POST /form': (ctx, next) =>
+      guard(ctx, async () => {
+        (ctx.request as { body?: unknown }).body ??= {}; // koa-csrf reads body._csrf; the token comes in a header here
+        await csrf(ctx, async () => {
+          ctx.body = { ok: true };
+        });
+      }),
     'GET /stream': (ctx) => {
       const signal = idle.sessionSignal(ctx);
       const body = new PassThrough();
