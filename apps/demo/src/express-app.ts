@@ -4,6 +4,7 @@ import { RedisSessionState } from '@idle-session/redis';
 import { IdleSessionRedisStore } from '@idle-session/redis/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
+import { csrfSync } from 'csrf-sync';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
 import type { DemoRedis } from './redis.js';
@@ -67,21 +68,30 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
     demoSession(req).user = username as string;
     res.redirect(303, next ?? ROUTES.home);
   });
-  app.post(ROUTES.logout, async (req, res) => {
+  // CSRF protection (csrf-sync: a synchronizer token in the session), always after the guard, so that a
+  // form posted after an expiry gets the expiry answer, never a bare 403 (see the README).
+  const { csrfSynchronisedProtection: csrf, generateToken } = csrfSync({
+    getTokenFromRequest: (req) => {
+      const field = (req.body as Record<string, unknown> | undefined)?._csrf;
+      return typeof field === 'string' ? field : req.get('x-csrf-token');
+    },
+  });
+  const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
+  app.post(ROUTES.logout, signedIn, express.urlencoded({ extended: false, limit: '4kb' }), csrf, async (req, res) => {
     await idle.signOut(req, { clearSiteData: true }); // Back and the back-forward cache cannot show a protected page afterwards
     res.redirect(303, ROUTES.login);
   });
-  const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
   app.get(ROUTES.home, signedIn, (req, res) => {
     const { user = '', notes } = demoSession(req);
-    res.type('html').send(homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(req.query.look) }));
+    const csrfToken = generateToken(req);
+    res.type('html').send(homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(req.query.look), csrfToken }));
   });
   app.get(ROUTES.clock, signedIn, (req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
     const stop = streamClock(idle.sessionSignal(req), (chunk) => res.write(chunk), (chunk) => res.end(chunk));
     res.on('close', stop);
   });
-  app.post(ROUTES.notes, signedIn, express.urlencoded({ extended: false, limit: '256kb' }), async (req, res) => {
+  app.post(ROUTES.notes, signedIn, express.urlencoded({ extended: false, limit: '256kb' }), csrf, async (req, res) => {
     const sent = (req.body as Record<string, unknown> | undefined)?.notes;
     const notes = typeof sent === 'string' ? sent : '';
     demoSession(req).notes = notes;

@@ -9,6 +9,7 @@ import { RedisSessionState } from '@idle-session/redis';
 import { idleSessionRedisStore } from '@idle-session/redis/koa';
 import Koa, { type Context } from 'koa';
 import session from 'koa-session';
+import CSRF from 'koa-csrf';
 import { checkCredentials } from './accounts.js';
 import type { DemoConfig } from './config.js';
 import type { DemoRedis } from './redis.js';
@@ -93,16 +94,19 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     ctx.status = 303;
     ctx.redirect(next ?? ROUTES.home);
   });
-  router.post(ROUTES.logout, async (ctx) => {
+  // CSRF protection (koa-csrf: a secret in the session, the token in the _csrf field or X-CSRF-Token),
+  // always after the guard, so that a form posted after an expiry gets the expiry answer, never a bare 403.
+  const csrf = new CSRF();
+  const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
+  router.post(ROUTES.logout, signedIn, form('4kb'), csrf, async (ctx) => {
     await idle.signOut(ctx, { clearSiteData: true }); // Back and the back-forward cache cannot show a protected page afterwards
     ctx.status = 303;
     ctx.redirect(ROUTES.login);
   });
-  const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
-  router.get(ROUTES.home, signedIn, (ctx) => {
+  router.get(ROUTES.home, signedIn, csrf, (ctx) => {
     const { user = '', notes } = demoSession(ctx);
     ctx.type = 'html';
-    ctx.body = homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(ctx.query.look) });
+    ctx.body = homePage({ username: user, savedNotes: notes ?? null, timeouts, look: knownLook(ctx.query.look), csrfToken: ctx.state._csrf });
   });
   router.get(ROUTES.clock, signedIn, (ctx) => {
     const body = new PassThrough();
@@ -111,7 +115,7 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     const stop = streamClock(idle.sessionSignal(ctx), (chunk) => body.write(chunk), (chunk) => body.end(chunk));
     ctx.res.on('close', stop);
   });
-  router.post(ROUTES.notes, signedIn, form('256kb'), async (ctx) => {
+  router.post(ROUTES.notes, signedIn, form('256kb'), csrf, async (ctx) => {
     const sent = (ctx.request.body as Record<string, unknown> | undefined)?.notes;
     const notes = typeof sent === 'string' ? sent : '';
     demoSession(ctx).notes = notes;

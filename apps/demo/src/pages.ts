@@ -21,11 +21,12 @@ export interface PageTimeouts {
   absoluteTimeoutMs: number;
 }
 
-function layout(title: string, body: SafeHtml): string {
+function layout(title: string, body: SafeHtml, csrfToken?: string): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+${csrfToken ? html`<meta name="csrf-token" content="${csrfToken}">` : ''}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · idle-session demo</title>
 <link rel="icon" href="data:,">
@@ -114,17 +115,18 @@ export function knownLook(value: unknown): Look {
 }
 
 /** GET /: the signed-in page with the warning element and a long form to type into. */
-export function homePage(options: { username: string; savedNotes: string | null; timeouts: PageTimeouts; look?: Look }): string {
+export function homePage(options: { username: string; savedNotes: string | null; timeouts: PageTimeouts; look?: Look; csrfToken: string }): string {
   const themed = options.look === 'themed';
   return layout(
     'Your notes',
     html`<header class="bar">
   <h1>Hello, ${options.username}</h1>
-  <form method="post" action="${ROUTES.logout}"><button type="submit" class="secondary">Sign out</button></form>
+  <form method="post" action="${ROUTES.logout}">${csrfField(options.csrfToken)}<button type="submit" class="secondary">Sign out</button></form>
 </header>
 <p>For your security you are signed out after ${describeDuration(options.timeouts.idleTimeoutMs)} of inactivity. Typing here counts as activity: the page tells the server you are still here.</p>
 ${options.savedNotes !== null ? html`<p class="notice" role="status" id="saved">Your notes were saved.</p>` : ''}
 <form method="post" action="${ROUTES.notes}" class="card" id="notes-form">
+${csrfField(options.csrfToken)}
   <label for="subject">Subject</label>
   <input id="subject" name="subject" autocomplete="off">
   <label for="notes">Notes</label>
@@ -136,7 +138,13 @@ ${options.savedNotes !== null ? html`<p class="notice" role="status" id="saved">
 <idle-session-warning endpoint="${ROUTES.idleSession}" login-url="${ROUTES.login}" logout-url="${ROUTES.logout}" keep-drafts draft-owner="${options.username}"${themed ? html` lang="de" class="themed"` : ''}></idle-session-warning>
 <script type="module" src="${ROUTES.element}"></script>
 <script type="module" src="${ROUTES.clockScript}"></script>`,
+    options.csrfToken,
   );
+}
+
+/** The hidden form field that carries the CSRF token (`_csrf`, as koa-csrf reads it; the Express app reads it too). */
+function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${token}">`;
 }
 
 /** A plain error page: a status and one sentence, never a stack trace. */

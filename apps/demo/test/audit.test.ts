@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
-import { startDemo, type DemoServer } from './server.js';
+import { csrfTokenOf, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 7: the sample app writes the session lifecycle as JSON lines to stdout.
 type Line = { log: string; time: string; event: string; sessionId: string | null; reason: string | null; method: string | null; path: string | null; source: string };
@@ -47,7 +47,13 @@ describe.each(['express', 'koa'])('sample app audit log (%s)', (framework) => {
     expect(keepAlive.status).toBe(200);
     const forged = await fetch(`${memory.url}/idle-session/keepalive`, { method: 'POST', headers: { cookie } });
     expect(forged.status).toBe(403);
-    expect((await fetch(`${memory.url}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' })).status).toBe(303);
+    const signOut = await fetch(`${memory.url}/logout`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: await csrfTokenOf(memory.url, cookie) }).toString(),
+      redirect: 'manual',
+    });
+    expect(signOut.status).toBe(303);
     await expect.poll(() => auditLines(memory).map((line) => line.event)).toEqual(['signed-in', 'extended', 'refused', 'signed-out']);
     const lines = auditLines(memory);
     for (const line of lines) {

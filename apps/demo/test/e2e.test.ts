@@ -243,6 +243,23 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     await context.close();
   });
 
+  it('4. a sign-out the server refuses (no CSRF token) leaves the dialog open and says so; the session stays', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, server);
+    await page.evaluate(() => document.querySelector('meta[name="csrf-token"]')?.remove()); // as if the page had lost it
+    await expect.poll(() => elementState(page), { timeout: IDLE_MS + PATIENCE_MS, interval: 100 }).toBe('warning');
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${server.url}/logout` && r.request().method() === 'POST'),
+      page.getByRole('alertdialog').getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    expect(refused.status()).toBe(403);
+    await expect.poll(() => page.locator('idle-session-warning [part="note"]').innerText()).toMatch(/could not sign you out/);
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await page.getByRole('alertdialog').isVisible()).toBe(true);
+    expect(await serverStatus(page, server)).toMatchObject({ state: 'active' });
+    await context.close();
+  });
+
   it('6. an event stream stops when its session is signed out elsewhere, and is not activity', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, server);
@@ -252,7 +269,8 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     const after = (await serverStatus(page, server)) as { idleRemainingMs: number };
     expect(after.idleRemainingMs).toBeLessThan(before.idleRemainingMs - 1_000); // the open stream did not extend it
     // Signed out by another request of this browser (another tab, or a curl with its cookie).
-    expect((await page.request.post(`${server.url}/logout`, { maxRedirects: 0 })).status()).toBe(303);
+    const token = (await page.locator('meta[name="csrf-token"]').getAttribute('content'))!;
+    expect((await page.request.post(`${server.url}/logout`, { form: { _csrf: token }, maxRedirects: 0 })).status()).toBe(303);
     await expect.poll(() => page.locator('#server-clock').getAttribute('data-ended'), { timeout: PATIENCE_MS }).toBe('signed-out');
     // A reconnecting EventSource would get 401, never a redirect to follow for ever.
     const again = await page.request.get(`${server.url}/clock`, { headers: { accept: 'text/event-stream' }, maxRedirects: 0 });

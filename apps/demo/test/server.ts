@@ -43,3 +43,11 @@ export function startDemo(env: Record<string, string>): Promise<DemoServer> {
     });
   });
 }
+
+/** The CSRF token of the signed-in home page (its `<meta name="csrf-token">`), as a form would send it. */
+export async function csrfTokenOf(url: string, cookie: string): Promise<string> {
+  const page = await (await fetch(`${url}/`, { headers: { cookie } })).text();
+  const token = /<meta name="csrf-token" content="([^"]+)">/.exec(page)?.[1];
+  if (!token) throw new Error(`no CSRF token on the home page:\n${page.slice(0, 500)}`);
+  return token;
+}

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
-import { startDemo, type DemoServer } from './server.js';
+import { csrfTokenOf, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 1, as a user meets it: a notes form posted slowly (a large text on a slow line) while the
 // open page asks for the status beside it. The upload takes longer than the whole idle timeout.
@@ -25,8 +25,8 @@ async function status(url: string, cookie: string): Promise<Record<string, unkno
 }
 
 /** Posts `notes` to /notes in `CHUNKS` pieces over `UPLOAD_MS`, as `curl --limit-rate` would; `during` runs once the first piece is sent. */
-function slowUpload(url: string, cookie: string, notes: string, during: () => Promise<void>): Promise<{ status: number; location?: string; body: string }> {
-  const body = Buffer.from(`notes=${encodeURIComponent(notes)}`);
+async function slowUpload(url: string, cookie: string, notes: string, during: () => Promise<void>): Promise<{ status: number; location?: string; body: string }> {
+  const body = Buffer.from(new URLSearchParams({ _csrf: await csrfTokenOf(url, cookie), notes }).toString());
   return new Promise((resolve, reject) => {
     const req = request(`${url}/notes`, {
       method: 'POST',
@@ -106,7 +106,12 @@ describe.each([
     const cookie = await signIn(a.url);
     const answer = await slowUpload(a.url, cookie, 'Unsaved words. '.repeat(100), async () => {
       await new Promise((resolve) => setTimeout(resolve, 2_000)); // the upload is under way on the server
-      const signOut = await fetch(`${b.url}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+      const signOut = await fetch(`${b.url}/logout`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: await csrfTokenOf(b.url, cookie) }).toString(),
+        redirect: 'manual',
+      });
       expect(signOut.status).toBe(303);
     });
     expect(answer.status).toBe(401);
