@@ -20,7 +20,7 @@ import { recordId, type ExpiryReason } from './record.js';
 import { auditPath, emitAudit, type AuditEventType, type AuditRefusal } from './audit.js';
 import { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 import { SessionWatch, type SessionSignal } from './watch.js';
-import { endedTtlMs, heartbeatMs } from './shared.js';
+import { endedTtlMs, heartbeatMs, type SharedEndings } from './shared.js';
 import { StoreUnavailableError, unavailableResponse } from './unavailable.js';
 import type { RequestActivity } from './request.js';
 
@@ -175,6 +175,51 @@ export interface RequestHold {
 
 const NO_HOLD: RequestHold = Object.freeze({ end() {}, settled() {}, announced: false });
 
+type Timers = { setInterval(run: () => void, ms: number): unknown; clearInterval(timer: unknown): void };
+
+/** A request held as running (see `AdapterSetup.holdRequest`): one object, no closures but the heartbeat's, as it is made per request. */
+class HeldRequest implements RequestHold {
+  #running = true;
+  #beat: unknown;
+  announced = false;
+
+  constructor(
+    private readonly id: string,
+    private readonly ledger: SessionLedger,
+    policy: IdlePolicy,
+    private readonly shared: SharedEndings | null,
+    storeKey: string | undefined,
+    announce: boolean,
+  ) {
+    ledger.beginRequest(id);
+    if (!shared?.holdActive) return;
+    const period = heartbeatMs(policy);
+    const keep = storeKey === undefined ? undefined : { key: storeKey, ttlMs: policy.idleTimeout + policy.touchInterval };
+    const hold = (): void => {
+      this.announced = true;
+      void shared.holdActive!(id, 3 * period, keep).catch(() => {}); // the next beat tries again
+    };
+    if (announce) hold();
+    const timers = globalThis as unknown as Timers;
+    this.#beat = timers.setInterval(hold, period);
+    (this.#beat as { unref?: () => void }).unref?.(); // Node: a beat never keeps the process alive
+  }
+
+  end(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    if (this.#beat !== undefined) (globalThis as unknown as Timers).clearInterval(this.#beat);
+    this.ledger.endRequest(this.id);
+  }
+
+  settled(): void {
+    this.end();
+    if (!this.announced || !this.shared?.releaseActive || this.ledger.hasRequestInFlight(this.id)) return;
+    this.announced = false;
+    void this.shared.releaseActive(this.id).catch(() => {}); // it runs out by itself
+  }
+}
+
 /** What every adapter sets up once, at start-up, by {@link setUpAdapter}. */
 export interface AdapterSetup<Request extends object> {
   /** The validated options. */
@@ -243,7 +288,6 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
   const resolved = resolveOptions(options);
   // core's build has no DOM or Node types; every runtime it supports has console.warn.
   const { console } = globalThis as unknown as { console: { warn(message: string): void } };
-  const timers = globalThis as unknown as { setInterval(run: () => void, ms: number): unknown; clearInterval(timer: unknown): void };
   for (const warning of resolved.warnings) console.warn(warning);
   // Each adapter keeps its evaluation on the request under a symbol of its own: cheaper per request than a
   // WeakMap (an ephemeron table), and invisible to the app's code and to JSON.
@@ -266,41 +310,9 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
       watch.ended(id, reason);
       await shared?.markEnded(id, endedTtlMs(policy));
     },
-    holdRequest(record, { storeKey, announce = false } = {}) {
+    holdRequest(record, options) {
       const id = recordId(record);
-      if (id === null) return NO_HOLD;
-      ledger.beginRequest(id);
-      let beat: unknown;
-      let held = false;
-      if (shared?.holdActive) {
-        const period = heartbeatMs(policy);
-        const keep = storeKey === undefined ? undefined : { key: storeKey, ttlMs: policy.idleTimeout + policy.touchInterval };
-        const hold = (): void => {
-          held = true;
-          void shared.holdActive!(id, 3 * period, keep).catch(() => {}); // the next beat tries again
-        };
-        if (announce) hold();
-        beat = timers.setInterval(hold, period);
-        (beat as { unref?: () => void }).unref?.(); // Node: a beat never keeps the process alive
-      }
-      let running = true;
-      return {
-        end() {
-          if (!running) return;
-          running = false;
-          if (beat !== undefined) timers.clearInterval(beat);
-          ledger.endRequest(id);
-        },
-        settled() {
-          this.end();
-          if (!held || !shared?.releaseActive || ledger.hasRequestInFlight(id)) return;
-          held = false;
-          void shared.releaseActive(id).catch(() => {}); // it runs out by itself
-        },
-        get announced() {
-          return held;
-        },
-      };
+      return id === null ? NO_HOLD : new HeldRequest(id, ledger, policy, shared, options?.storeKey, options?.announce === true);
     },
     sharesActivity: typeof shared?.isHeldActive === 'function',
     async learnHeldActive(record) {

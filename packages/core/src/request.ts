@@ -121,10 +121,12 @@ export function mayBeHeldElsewhere(plan: RequestPlan, activity: RequestActivity,
  * @param ledger - this process's ledger; call `endRequest` on it first.
  */
 export function planRequestEnd(record: unknown, policy: IdlePolicy, now: number, ledger: SessionLedger): SessionRecord | null {
+  // The common case first, without a look at the ledger: a request shorter than the write budget.
+  const lastActivity = (record as SessionRecord | undefined)?.lastActivity;
+  if (typeof lastActivity !== 'number' || now - lastActivity < policy.touchInterval) return null;
   const id = recordId(record);
   if (id === null || !isTracked(record) || ledger.hasEnded(id, now) || ledger.hasRequestInFlight(id)) return null;
-  const { createdAt, lastActivity } = record as SessionRecord;
-  if (typeof lastActivity !== 'number') return null;
+  const { createdAt } = record as SessionRecord;
   const lastWrite = Math.max(lastActivity, ledger.latestActivity(id, now) ?? lastActivity);
   if (now - lastWrite < policy.touchInterval) return null;
   const write: SessionRecord = { id, createdAt: createdAt as number, lastActivity: now };

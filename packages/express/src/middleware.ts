@@ -75,6 +75,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, learnHeldActive, sharesActivity, confirmActive, report, watch } =
     setUpAdapter(options);
   const described = (req: Request) => ({ method: req.method, url: req.originalUrl });
+  const sharesHolds = typeof resolved.shared?.holdActive === 'function';
   const recordOf = (req: Request) => (req as Request & { session?: ExpressSession }).session?.[SESSION_KEY];
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
@@ -125,10 +126,10 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
    * session's last-activity is written then (when `touchInterval` allows), before express-session saves.
    */
   function holdWhileRunning(req: Request, res: Response, record: unknown, wrote: boolean): void {
-    const hold = holdRequest(record, {
-      storeKey: storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID),
-      announce: hasBody(req.headers),
-    });
+    const hold = holdRequest(
+      record,
+      sharesHolds ? { storeKey: storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID), announce: hasBody(req.headers) } : undefined,
+    );
     let running = true;
     /** Ends the hold; returns whether the session has a write of activity that is not saved yet. */
     const finish = (): boolean => {

@@ -69,6 +69,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, learnHeldActive, sharesActivity, confirmActive, report, watch } =
     setUpAdapter(options);
   const described = (ctx: Context) => ({ method: ctx.method, url: ctx.originalUrl });
+  const sharesHolds = typeof resolved.shared?.holdActive === 'function';
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
   let warnedUnsendableCookie = false;
@@ -177,7 +178,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
       // end is activity too: last-activity is written then, when `touchInterval` allows.
       const hold =
         !route.endpoint && route.activity !== 'passive' && plan.evaluation.state === 'active' && session
-          ? holdRequest(session[SESSION_KEY], { storeKey: storeKeyOf(options.store, session.externalKey), announce: hasBody(ctx.req.headers) })
+          ? holdRequest(session[SESSION_KEY], sharesHolds ? { storeKey: storeKeyOf(options.store, session.externalKey), announce: hasBody(ctx.req.headers) } : undefined)
           : null;
       try {
         if (route.endpoint === 'keepalive') {
