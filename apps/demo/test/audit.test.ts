@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
-import { csrfTokenOf, startDemo, type DemoServer } from './server.js';
+import { csrfTokenOf, signInWithFetch, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 7: the sample app writes the session lifecycle as JSON lines to stdout.
 type Line = { log: string; time: string; event: string; sessionId: string | null; reason: string | null; method: string | null; path: string | null; source: string };
@@ -12,16 +12,6 @@ const auditLines = (server: DemoServer): Line[] =>
     .filter((line) => line.startsWith('{"log":"idle-session"'))
     .map((line) => JSON.parse(line) as Line);
 
-async function signIn(url: string): Promise<string> {
-  const response = await fetch(`${url}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'username=demo&password=demo',
-    redirect: 'manual',
-  });
-  expect(response.status).toBe(303);
-  return response.headers.getSetCookie().map((header) => header.split(';', 1)[0]).join('; ');
-}
 
 describe.each(['express', 'koa'])('sample app audit log (%s)', (framework) => {
   let redis: RedisServer;
@@ -41,7 +31,7 @@ describe.each(['express', 'koa'])('sample app audit log (%s)', (framework) => {
   });
 
   it('writes one JSON line per event: signed in, extended, signed out, refused; never the cookie', async () => {
-    const cookie = await signIn(memory.url);
+    const cookie = await signInWithFetch(memory.url);
     const status = (await (await fetch(`${memory.url}/idle-session/status`, { headers: { cookie } })).json()) as { sessionId: string };
     const keepAlive = await fetch(`${memory.url}/idle-session/keepalive`, { method: 'POST', headers: { cookie, 'x-idle-session': '1' } });
     expect(keepAlive.status).toBe(200);
@@ -71,7 +61,7 @@ describe.each(['express', 'koa'])('sample app audit log (%s)', (framework) => {
   });
 
   it('with Redis, a session that simply runs out, with nobody coming back, is logged too', async () => {
-    const cookie = await signIn(onRedis.url);
+    const cookie = await signInWithFetch(onRedis.url);
     const { sessionId } = (await (await fetch(`${onRedis.url}/idle-session/status`, { headers: { cookie } })).json()) as { sessionId: string };
     await expect
       .poll(() => auditLines(onRedis).filter((line) => line.event === 'expired'), { timeout: 15_000, interval: 200 })

@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csrfTokenOf, startDemo, type DemoServer } from './server.js';
+import { cookieOf, csrfTokenOf, signInWithFetch, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 4: the sample app's forms carry a CSRF token (csrf-sync on Express, koa-csrf on Koa), and the
 // guard comes before the check, so a form posted after an idle expiry gets the expiry answer, not a 403.
 const IDLE_S = 2;
 
-async function signIn(url: string): Promise<string> {
-  const response = await fetch(`${url}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'username=demo&password=demo',
-    redirect: 'manual',
-  });
-  expect(response.status).toBe(303);
-  return response.headers.getSetCookie().map((header) => header.split(';', 1)[0]).join('; ');
-}
 
 describe.each(['express', 'koa'])('sample app with CSRF protection (%s)', (framework) => {
   let server: DemoServer;
@@ -32,7 +22,7 @@ describe.each(['express', 'koa'])('sample app with CSRF protection (%s)', (frame
     });
 
   it('a form with its token is saved; without it, 403; after an idle expiry, the old token gets the expiry answer, again and again', async () => {
-    let cookie = await signIn(server.url);
+    let cookie = await signInWithFetch(server.url);
     const token = await csrfTokenOf(server.url, cookie);
     const saved = await postNotes(cookie, { _csrf: token, notes: 'kept' });
     expect(saved.status).toBe(303);
@@ -43,7 +33,7 @@ describe.each(['express', 'koa'])('sample app with CSRF protection (%s)', (frame
       const expired = await postNotes(cookie, { _csrf: token, notes: 'typed after the deadline' });
       expect(expired.status).toBe(303);
       expect(expired.headers.get('location')).toBe('/login?reason=idle');
-      const fresh = expired.headers.getSetCookie().map((header) => header.split(';', 1)[0]).join('; ');
+      const fresh = cookieOf(expired);
       if (fresh) cookie = fresh; // the browser keeps the fresh session that remembers why
     }
     const data = await postNotes(cookie, { _csrf: token }, 'application/json');

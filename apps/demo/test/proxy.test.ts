@@ -1,21 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type DemoServer } from './server.js';
+import { cookieOf, postLogin, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 5: the sample app behind a TLS-terminating proxy, which talks plain HTTP to it and says
 // `X-Forwarded-Proto: https`.
 const HTTPS = { 'x-forwarded-proto': 'https' };
 const IDLE_S = 2;
 
-async function signIn(url: string, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${url}/login`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'username=demo&password=demo',
-    redirect: 'manual',
-  });
-}
 
-const cookieHeader = (response: Response) => response.headers.getSetCookie().map((header) => header.split(';', 1)[0]).join('; ');
 
 describe.each(['express', 'koa'])('sample app behind a TLS-terminating proxy (%s)', (framework) => {
   let trusted: DemoServer;
@@ -28,12 +19,12 @@ describe.each(['express', 'koa'])('sample app behind a TLS-terminating proxy (%s
   afterAll(async () => Promise.all([trusted?.stop(), untrusted?.stop()]));
 
   it('with TRUST_PROXY=1, every session cookie of an HTTPS request has Secure, HttpOnly and SameSite=Lax, the fresh one after an expiry too', async () => {
-    const signedIn = await signIn(trusted.url, HTTPS);
+    const signedIn = await postLogin(trusted.url, HTTPS);
     expect(signedIn.status).toBe(303);
     const cookies = [...signedIn.headers.getSetCookie()];
     expect(cookies.length).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1_000 + 1_000)); // past the idle deadline
-    const expired = await fetch(`${trusted.url}/`, { headers: { ...HTTPS, cookie: cookieHeader(signedIn) }, redirect: 'manual' });
+    const expired = await fetch(`${trusted.url}/`, { headers: { ...HTTPS, cookie: cookieOf(signedIn) }, redirect: 'manual' });
     expect(expired.status).toBe(303);
     expect(expired.headers.get('location')).toBe('/login?reason=idle&next=%2F');
     expect(expired.headers.getSetCookie().length).toBeGreaterThan(0); // the fresh session that remembers why
@@ -45,14 +36,14 @@ describe.each(['express', 'koa'])('sample app behind a TLS-terminating proxy (%s
       expect(header).not.toMatch(/;\s*(expires|max-age)=/i);
     }
     // Plain HTTP to the same app (no proxy header): a working session, without Secure.
-    const plain = await signIn(trusted.url, {});
+    const plain = await postLogin(trusted.url, {});
     expect(plain.status).toBe(303);
     for (const header of plain.headers.getSetCookie()) expect(header).not.toMatch(/;\s*secure/i);
   });
 
   it('without TRUST_PROXY, the cookie of an HTTPS sign-in has no Secure, and the app says once what to do', async () => {
     for (let i = 0; i < 2; i++) {
-      const signedIn = await signIn(untrusted.url, HTTPS);
+      const signedIn = await postLogin(untrusted.url, HTTPS);
       expect(signedIn.status).toBe(303);
       for (const header of signedIn.headers.getSetCookie()) expect(header).not.toMatch(/;\s*secure/i);
     }

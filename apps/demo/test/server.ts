@@ -51,3 +51,28 @@ export async function csrfTokenOf(url: string, cookie: string): Promise<string> 
   if (!token) throw new Error(`no CSRF token on the home page:\n${page.slice(0, 500)}`);
   return token;
 }
+
+/** Posts the sign-in form as demo/demo (with `headers`, such as a proxy's), without following the redirect. */
+export function postLogin(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/login`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'username=demo&password=demo',
+    redirect: 'manual',
+  });
+}
+
+/** The `Cookie` header a browser would send after this answer's `Set-Cookie` headers. */
+export function cookieOf(response: Response): string {
+  return response.headers
+    .getSetCookie()
+    .map((header) => header.split(';', 1)[0])
+    .join('; ');
+}
+
+/** Signs in as demo/demo with `fetch` and returns the session's `Cookie` header. */
+export async function signInWithFetch(url: string): Promise<string> {
+  const response = await postLogin(url);
+  if (response.status !== 303) throw new Error(`sign-in answered ${response.status}, not 303`);
+  return cookieOf(response);
+}

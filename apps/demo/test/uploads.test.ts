@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
-import { csrfTokenOf, startDemo, type DemoServer } from './server.js';
+import { csrfTokenOf, signInWithFetch, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 1, as a user meets it: a notes form posted slowly (a large text on a slow line) while the
 // open page asks for the status beside it. The upload takes longer than the whole idle timeout.
@@ -9,16 +9,6 @@ const IDLE_S = 6;
 const UPLOAD_MS = 9_000;
 const CHUNKS = 9;
 
-async function signIn(url: string): Promise<string> {
-  const response = await fetch(`${url}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'username=demo&password=demo',
-    redirect: 'manual',
-  });
-  expect(response.status).toBe(303);
-  return response.headers.getSetCookie().map((header) => header.split(';', 1)[0]).join('; ');
-}
 
 async function status(url: string, cookie: string): Promise<Record<string, unknown>> {
   return (await fetch(`${url}/idle-session/status`, { headers: { cookie } })).json() as Promise<Record<string, unknown>>;
@@ -80,7 +70,7 @@ describe.each([
   });
 
   it('the upload is saved though it outlasts the idle timeout, status checks beside it never end the session, and the idle clock restarts at its end', async () => {
-    const cookie = await signIn(a.url);
+    const cookie = await signInWithFetch(a.url);
     const seen: Record<string, unknown>[] = [];
     let uploading = true;
     const answer = await slowUpload(a.url, cookie, notes, async () => {
@@ -103,7 +93,7 @@ describe.each([
   });
 
   it('an upload whose session is signed out meanwhile is not saved, and the answer says so and gives the notes back', async () => {
-    const cookie = await signIn(a.url);
+    const cookie = await signInWithFetch(a.url);
     const answer = await slowUpload(a.url, cookie, 'Unsaved words. '.repeat(100), async () => {
       await new Promise((resolve) => setTimeout(resolve, 2_000)); // the upload is under way on the server
       const signOut = await fetch(`${b.url}/logout`, {

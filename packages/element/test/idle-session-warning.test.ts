@@ -264,14 +264,20 @@ describe('<idle-session-warning> warning', () => {
     return urls;
   }
 
-  it('"Sign out" POSTs to logout-url, and only once the server confirms tells other tabs, clears the draft and leaves', async () => {
-    const el = await fixture<IdleSessionWarning>(html`<idle-session-warning logout-url="/account/logout" keep-drafts></idle-session-warning>`);
+  /** Mounts `element`, lets it reach the warning, keeps a (dummy) draft, and presses "Sign out"; returns the navigations. */
+  async function signOutFromWarning(element: ReturnType<typeof html>): Promise<{ el: IdleSessionWarning; urls: string[] }> {
+    const el = await fixture<IdleSessionWarning>(element);
     const urls = navigations(el);
     await settle(clock, el);
     await advance(clock, WARN_AT, el);
     sessionStorage.setItem(draftKey(location.pathname), JSON.stringify({ owner: null, savedAt: 1, fields: [] }));
     part(el, 'sign-out-button')!.click();
     await settle(clock, el);
+    return { el, urls };
+  }
+
+  it('"Sign out" POSTs to logout-url, and only once the server confirms tells other tabs, clears the draft and leaves', async () => {
+    const { urls } = await signOutFromWarning(html`<idle-session-warning logout-url="/account/logout" keep-drafts></idle-session-warning>`);
     expect(server.logoutCalls).to.have.length(1);
     expect(server.logoutCalls[0]!.method).to.equal('POST');
     expect(new URL(server.logoutCalls[0]!.url, location.href).pathname).to.equal('/account/logout');
@@ -285,40 +291,25 @@ describe('<idle-session-warning> warning', () => {
     document.head.append(meta);
     try {
       server.csrfToken = 'meta-token';
-      const el = await fixture<IdleSessionWarning>(html`<idle-session-warning csrf-field="csrf"></idle-session-warning>`);
-      const urls = navigations(el);
-      await settle(clock, el);
-      await advance(clock, WARN_AT, el);
-      part(el, 'sign-out-button')!.click();
-      await settle(clock, el);
+      const { urls } = await signOutFromWarning(html`<idle-session-warning csrf-field="csrf"></idle-session-warning>`);
       expect(server.logoutCalls[0]!.headers.get('X-CSRF-Token')).to.equal('meta-token');
       expect(new URLSearchParams(server.logoutCalls[0]!.body ?? '').get('csrf')).to.equal('meta-token');
       expect(urls).to.have.length(1);
       server.csrfToken = 'attribute-token';
       server.signedOut = false;
       server.lastActivity = Date.now(); // signed in again
-      const other = await fixture<IdleSessionWarning>(html`<idle-session-warning csrf-token="attribute-token"></idle-session-warning>`);
-      navigations(other);
-      await settle(clock, other);
-      await advance(clock, WARN_AT, other);
-      part(other, 'sign-out-button')!.click();
-      await settle(clock, other);
+      await signOutFromWarning(html`<idle-session-warning csrf-token="attribute-token"></idle-session-warning>`);
       expect(server.logoutCalls[1]!.headers.get('X-CSRF-Token')).to.equal('attribute-token');
       expect(new URLSearchParams(server.logoutCalls[1]!.body ?? '').get('_csrf')).to.equal('attribute-token');
     } finally {
       meta.remove();
+      sessionStorage.removeItem(draftKey(location.pathname));
     }
   });
 
   it('a sign-out the server refuses (403) or cannot answer: the dialog stays, says so, and nothing is told or cleared', async () => {
     server.csrfToken = 'needed';
-    const el = await fixture<IdleSessionWarning>(html`<idle-session-warning keep-drafts></idle-session-warning>`);
-    const urls = navigations(el);
-    await settle(clock, el);
-    await advance(clock, WARN_AT, el);
-    sessionStorage.setItem(draftKey(location.pathname), JSON.stringify({ owner: null, savedAt: 1, fields: [] }));
-    part(el, 'sign-out-button')!.click();
-    await settle(clock, el);
+    const { el, urls } = await signOutFromWarning(html`<idle-session-warning keep-drafts></idle-session-warning>`);
     expect(el.state).to.equal('warning');
     expect(dialogOf(el).open).to.equal(true);
     expect(text(part(el, 'note'))).to.equal('We could not sign you out, so you are still signed in. Please try again.');
