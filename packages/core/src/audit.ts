@@ -22,7 +22,10 @@ export type AuditRefusal = 'forged-keepalive' | 'ended-session' | 'store-unavail
  */
 export interface AuditEvent {
   readonly type: AuditEventType;
-  /** The tracked session's non-secret id (`sessionId` of the status endpoint), or `null` when none is known. */
+  /**
+   * The tracked session's non-secret id (`sessionId` of the status endpoint), or `null` when none is known
+   * (a keep-alive with a copied cookie of a session already gone from the store, a store outage).
+   */
   readonly sessionId: string | null;
   /** When it happened: epoch milliseconds by the policy's clock. */
   readonly at: number;

@@ -25,6 +25,8 @@ export function arrivedOverHttps(secure: boolean, header: HeaderReader): boolean
 export function insecureCookieWarning(fix: string): string {
   return (
     'idle-session: a sign-in arrived over HTTPS, but its session cookie goes out without the Secure attribute, so the ' +
-    `browser would also send it over plain HTTP. Behind a TLS-terminating proxy, trust the proxy: ${fix}.`
+    `browser would also send it over plain HTTP. Behind a TLS-terminating proxy, trust the proxy: ${fix}; and have the ` +
+    'proxy send X-Forwarded-Proto: https (Express and Koa do not read the standard Forwarded header, and Express ' +
+    'expects "https" in lower case).'
   );
 }
