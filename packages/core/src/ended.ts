@@ -1,7 +1,7 @@
 import { evaluateRecord } from './evaluate.js';
-import type { SessionLedger } from './ledger.js';
+import { withLaterActivity, type SessionLedger } from './ledger.js';
 import type { IdlePolicy } from './policy.js';
-import { isTracked, readEndedReason, recordId, type ExpiryReason, type SessionRecord } from './record.js';
+import { isTracked, readEndedReason, recordId, type ExpiryReason } from './record.js';
 
 /**
  * Why a request's session is not active any more, as {@link SessionEndedError} says:
@@ -51,13 +51,7 @@ export class SessionEndedError extends Error {
 export function endedReasonNow(record: unknown, policy: IdlePolicy, now: number, ledger: SessionLedger): SessionEndedReason | null {
   const id = recordId(record);
   if (id === null || !isTracked(record)) return readEndedReason(record) ?? 'none';
-  const known = ledger.hasRequestInFlight(id) ? now : ledger.latestActivity(id, now);
-  const lastActivity = (record as SessionRecord).lastActivity;
-  const evaluation = evaluateRecord(
-    known !== null && typeof lastActivity === 'number' && known > lastActivity && known <= now ? { ...(record as SessionRecord), lastActivity: known } : record,
-    policy,
-    now,
-  );
+  const evaluation = evaluateRecord(withLaterActivity(record, ledger.knownActivity(id, now), now), policy, now);
   if (evaluation.state === 'expired') return evaluation.reason;
   if (evaluation.state === 'none') return 'none';
   return ledger.hasEnded(id, now) ? 'signed-out' : null;

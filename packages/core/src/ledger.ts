@@ -140,6 +140,14 @@ export class SessionLedger {
     else this.#inFlight.delete(id);
   }
 
+  /**
+   * The latest moment this process knows the session with this record id was active: `now` while a
+   * request of it is in flight here, else the latest last-activity it wrote; `null` when it knows none.
+   */
+  knownActivity(id: string, now: number): number | null {
+    return this.#inFlight.has(id) && !this.hasEnded(id, now) ? now : this.latestActivity(id, now);
+  }
+
   /** Whether a request of the session with this record id that counts as activity is in flight here. */
   hasRequestInFlight(id: string): boolean {
     return this.#inFlight.has(id);
@@ -196,4 +204,13 @@ export function settleBeforeSave(
   }
   if (id !== null) record = laterOf(record, context.ledger.latestActivity(id, context.now));
   return { save: true, record };
+}
+
+/**
+ * `record` with `lastActivity` moved to `at` when `at` is later than the record's own and not in the
+ * future (`at <= now`); `record` itself otherwise (no timestamp to move, or nothing later known).
+ */
+export function withLaterActivity<T>(record: T, at: number | null, now: number): T {
+  const lastActivity = (record as SessionRecord | undefined)?.lastActivity;
+  return at !== null && typeof lastActivity === 'number' && at > lastActivity && at <= now ? { ...record, lastActivity: at } : record;
 }

@@ -1,5 +1,5 @@
 import { evaluateRecord, type ExpiredSession, type SessionEvaluation } from './evaluate.js';
-import type { SessionLedger } from './ledger.js';
+import { withLaterActivity, type SessionLedger } from './ledger.js';
 import type { IdlePolicy } from './policy.js';
 import { heartbeatMs } from './shared.js';
 import { isTracked, recordId, type SessionRecord } from './record.js';
@@ -70,13 +70,12 @@ export function planRequest(
   // What this process wrote for the session (possibly not saved yet by a request still running) counts too,
   // for a session alive by it, or expired only by idleness; a request of it still running here holds it active now.
   const written = ledger && id !== null ? ledger.latestActivity(id, now) : null;
-  const known = ledger && id !== null && ledger.hasRequestInFlight(id) ? now : written;
+  const known = ledger && id !== null ? ledger.knownActivity(id, now) : null;
   const stored = evaluateRecord(record, policy, now);
-  const storedActivity = (record as SessionRecord | undefined)?.lastActivity;
-  const later = (at: number | null): at is number => at !== null && typeof storedActivity === 'number' && at > storedActivity && at <= now;
+  const merged = withLaterActivity(record, known, now);
   const before =
-    (stored.state === 'active' || (stored.state === 'expired' && stored.reason === 'idle' && !stored.invalid)) && later(known)
-      ? evaluateRecord({ ...(record as SessionRecord), lastActivity: known }, policy, now)
+    (stored.state === 'active' || (stored.state === 'expired' && stored.reason === 'idle' && !stored.invalid)) && merged !== record
+      ? evaluateRecord(merged, policy, now)
       : stored;
   if (before.state === 'expired') {
     // A record that is tracked and expired must be destroyed; an anonymous one that only remembers
@@ -85,7 +84,7 @@ export function planRequest(
   }
   if (before.state === 'none' || activity === 'passive') return { evaluation: before, write: null, expire: null, discard: false };
   // The write budget counts what was written, not a request held in flight (it writes when it ends).
-  const lastWrite = later(written) ? written : (storedActivity as number);
+  const lastWrite = (withLaterActivity(record, written, now) as SessionRecord).lastActivity as number;
   if (now - lastWrite < policy.touchInterval) {
     return { evaluation: before, write: null, expire: null, discard: false };
   }

@@ -1,6 +1,6 @@
 import { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 import { evaluateRecord } from './evaluate.js';
-import type { SessionLedger } from './ledger.js';
+import { withLaterActivity, type SessionLedger } from './ledger.js';
 import type { IdlePolicy } from './policy.js';
 import { recordId, type SessionRecord } from './record.js';
 import type { SharedEndings } from './shared.js';
@@ -97,9 +97,7 @@ export class SessionWatch {
 
   #latest(id: string, watcher: Watcher): SessionRecord {
     const now = this.policy.clock.now();
-    const known = this.ledger.hasRequestInFlight(id) ? now : this.ledger.latestActivity(id, now);
-    const lastActivity = watcher.record.lastActivity ?? 0;
-    return known !== null && known > lastActivity && known <= now ? { ...watcher.record, lastActivity: known } : watcher.record;
+    return withLaterActivity(watcher.record, this.ledger.knownActivity(id, now), now);
   }
 
   #schedule(id: string, watcher: Watcher): void {
