@@ -22,7 +22,7 @@ import { endedReasonNow, SessionEndedError, type SessionEndedReason } from './en
 import { SessionWatch, type SessionSignal } from './watch.js';
 import { endedTtlMs, heartbeatMs, type SharedEndings } from './shared.js';
 import { StoreUnavailableError, unavailableResponse } from './unavailable.js';
-import type { RequestActivity } from './request.js';
+import { mayBeHeldElsewhere, planRequest, type RequestActivity, type RequestPlan } from './request.js';
 
 /** Options of an adapter's `signOut()`. */
 export interface SignOutOptions {
@@ -266,6 +266,20 @@ export interface AdapterSetup<Request extends object> {
   learnHeldActive(record: unknown): Promise<boolean>;
   /** Whether {@link AdapterSetup.learnHeldActive} can ever say `true` (a `shared` option that supports it). */
   readonly sharesActivity: boolean;
+  /** Whether `holdRequest` tells other instances (a `shared` option with `holdActive`): only then are its options read. */
+  readonly sharesHolds: boolean;
+  /**
+   * `planRequest` for this request, by the policy's clock and the ledger; when another instance may hold
+   * the session active (see `mayBeHeldElsewhere`), it asks first and plans again with what it learned.
+   * @throws the shared service's error.
+   */
+  plan(record: unknown, activity: RequestActivity): Promise<RequestPlan>;
+  /**
+   * Reports what a keep-alive did to the `audit` option: `extended` when the session is active after it;
+   * `refused` (`ended-session`) when it came for a session that is gone, unless the plan itself ended or
+   * discarded it (already reported as `expired` or `refused`).
+   */
+  reportKeepAlive(request: { method: string; url: string }, plan: RequestPlan, record: unknown): void;
   /**
    * Reports an event of a request to the `audit` option (nothing without one): `record` is the
    * idle-session record concerned (its non-secret id is reported, nothing else of it), `url` the request's
@@ -296,7 +310,8 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
   const { policy, shared } = resolved;
   const ledger = SessionLedger.forPolicy(policy);
   const watch = new SessionWatch(policy, ledger, shared);
-  return {
+  const sharesActivity = typeof shared?.isHeldActive === 'function';
+  const setup: AdapterSetup<Request> = {
     resolved,
     policy,
     ledger,
@@ -314,7 +329,17 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
       const id = recordId(record);
       return id === null ? NO_HOLD : new HeldRequest(id, ledger, policy, shared, options?.storeKey, options?.announce === true);
     },
-    sharesActivity: typeof shared?.isHeldActive === 'function',
+    sharesActivity,
+    sharesHolds: typeof shared?.holdActive === 'function',
+    async plan(record, activity) {
+      const plan = planRequest(record, policy, policy.clock.now(), activity, ledger);
+      if (!sharesActivity || !mayBeHeldElsewhere(plan, activity, policy) || !(await setup.learnHeldActive(record))) return plan;
+      return planRequest(record, policy, policy.clock.now(), activity, ledger);
+    },
+    reportKeepAlive(request, plan, record) {
+      if (plan.evaluation.state === 'active') setup.report('extended', request, record);
+      else if (!plan.discard && !plan.expire) setup.report('refused', request, null, 'ended-session');
+    },
     async learnHeldActive(record) {
       const id = recordId(record);
       if (id === null || !shared?.isHeldActive || !(await shared.isHeldActive(id))) return false;
@@ -346,4 +371,5 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
       return true;
     },
   };
+  return setup;
 }

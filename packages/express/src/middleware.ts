@@ -9,8 +9,6 @@ import {
   insecureCookieWarning,
   isTracked,
   isUnavailableRecord,
-  mayBeHeldElsewhere,
-  planRequest,
   planRequestEnd,
   readEndedReason,
   routeRequest,
@@ -72,11 +70,12 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, learnHeldActive, sharesActivity, confirmActive, report, watch } =
+  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } =
     setUpAdapter(options);
   const described = (req: Request) => ({ method: req.method, url: req.originalUrl });
-  const sharesHolds = typeof resolved.shared?.holdActive === 'function';
-  const recordOf = (req: Request) => (req as Request & { session?: ExpressSession }).session?.[SESSION_KEY];
+  const sessionOf = (req: Request) => (req as Request & { session?: ExpressSession }).session;
+  const recordOf = (req: Request) => sessionOf(req)?.[SESSION_KEY];
+  const storeKeyOfRequest = (req: Request) => storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID);
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
 
@@ -95,7 +94,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   /** The session store is unavailable: 503 JSON for the endpoints and data requests, the app's 503 page otherwise. */
   function unavailable(req: Request, res: Response, next: NextFunction, endpoint: EndpointName | null, cause?: unknown): void {
     report('refused', described(req), null, 'store-unavailable');
-    const session = (req as Request & { session?: ExpressSession }).session;
+    const session = sessionOf(req);
     if (session) neverSave(session); // nothing read, so nothing to write back
     const decision = unavailableDecision(endpoint, (name) => req.get(name), cause);
     if ('respond' in decision) return send(res, decision.respond, req.method);
@@ -128,7 +127,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   function holdWhileRunning(req: Request, res: Response, record: unknown, wrote: boolean): void {
     const hold = holdRequest(
       record,
-      sharesHolds ? { storeKey: storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID), announce: hasBody(req.headers) } : undefined,
+      sharesHolds ? { storeKey: storeKeyOfRequest(req), announce: hasBody(req.headers) } : undefined,
     );
     let running = true;
     /** Ends the hold; returns whether the session has a write of activity that is not saved yet. */
@@ -136,7 +135,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       if (!running) return false;
       running = false;
       hold.end();
-      const session = (req as Request & { session?: ExpressSession }).session;
+      const session = sessionOf(req);
       if (!session) return false; // signed out meanwhile
       const write = planRequestEnd(session[SESSION_KEY], policy, policy.clock.now(), ledger);
       if (write) session[SESSION_KEY] = write;
@@ -151,7 +150,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     // Headers before res.end(): a response that streams (an event stream, a download) may stay open for
     // hours, and express-session saves only at its end: save the session's activity now.
     onHeaders(res, () => {
-      const session = (req as Request & { session?: ExpressSession }).session;
+      const session = sessionOf(req);
       if (finish() && session) save(session).catch(() => {}); // express-session tries again at the end
     });
     // express-session ends the response only once the session is saved: the write is in the store by now.
@@ -164,11 +163,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   /** Applies the session's plan for this request; answers an endpoint, or returns `true` to pass the request on. */
   async function evaluate(req: Request, res: Response, session: ExpressSession, route: { endpoint: EndpointName | null; activity: RequestActivity }): Promise<boolean> {
     const record = session[SESSION_KEY];
-    let plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
-    // A request of the session may be running on another instance: ask before calling it idle, or before telling its time left.
-    if (sharesActivity && mayBeHeldElsewhere(plan, route.activity, policy) && (await learnHeldActive(record))) {
-      plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
-    }
+    const plan = await planFor(record, route.activity);
     // A store that writes conditionally checks in its own write; any other is re-read before the write.
     if (record !== undefined && !storeWritesConditionally(req)) protect(req, session);
     if (plan.discard) {
@@ -189,11 +184,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     }
     // A keep-alive says "extended" only once the store has it; express-session then has nothing left to save.
     if (plan.write) await save(requireSession(req));
-    if (route.endpoint === 'keepalive') {
-      // A keep-alive for a session that is gone (signed out, or a copied cookie): refused, unless this very request ended it.
-      if (plan.evaluation.state === 'active') report('extended', described(req), requireSession(req)[SESSION_KEY]);
-      else if (!plan.discard && !plan.expire) report('refused', described(req), null, 'ended-session');
-    }
+    if (route.endpoint === 'keepalive') reportKeepAlive(described(req), plan, requireSession(req)[SESSION_KEY]);
     send(res, endpointResponse(route.endpoint, plan.evaluation, policy), req.method);
     return false;
   }
@@ -212,7 +203,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     try {
       await step();
     } catch (error) {
-      const session = (req as Request & { session?: ExpressSession }).session;
+      const session = sessionOf(req);
       if (error instanceof StoreUnavailableError && session) neverSave(session);
       throw error;
     }
@@ -241,7 +232,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     }
   };
   middleware.signOut = async (req, { clearSiteData = false } = {}) => {
-    const session = (req as Request & { session?: ExpressSession }).session;
+    const session = sessionOf(req);
     const ended = session?.[SESSION_KEY];
     if (session) {
       const cookie = sessionCookie(req, session);
@@ -257,13 +248,13 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     setState(req, { state: 'none' });
   };
   middleware.sessionSignal = (req) => {
-    const { signal, stop } = watch.watch(recordOf(req), storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID));
+    const { signal, stop } = watch.watch(recordOf(req), storeKeyOfRequest(req));
     req.res?.once('close', stop);
     return signal as AbortSignal;
   };
-  middleware.confirmActive = (req) => confirmActive((req as Request & { session?: ExpressSession }).session?.[SESSION_KEY]);
+  middleware.confirmActive = (req) => confirmActive(recordOf(req));
   middleware.state = stateOf;
-  middleware.endedReason = (req) => readEndedReason((req as Request & { session?: ExpressSession }).session?.[SESSION_KEY]);
+  middleware.endedReason = (req) => readEndedReason(recordOf(req));
   middleware.requireSignIn =
     ({ loginUrl = '/login', returnTo = true } = {}) =>
     (req, res, next) => {

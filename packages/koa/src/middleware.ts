@@ -9,8 +9,6 @@ import {
   insecureCookieWarning,
   isTracked,
   isUnavailableRecord,
-  mayBeHeldElsewhere,
-  planRequest,
   planRequestEnd,
   readEndedReason,
   routeRequest,
@@ -66,10 +64,9 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, learnHeldActive, sharesActivity, confirmActive, report, watch } =
+  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } =
     setUpAdapter(options);
   const described = (ctx: Context) => ({ method: ctx.method, url: ctx.originalUrl });
-  const sharesHolds = typeof resolved.shared?.holdActive === 'function';
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
   let warnedUnsendableCookie = false;
@@ -157,11 +154,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     try {
       // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
       if (!options.store) await learnEnded(record);
-      let plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
-      // A request of the session may be running on another instance: ask before calling it idle, or before telling its time left.
-      if (sharesActivity && mayBeHeldElsewhere(plan, route.activity, policy) && (await learnHeldActive(record))) {
-        plan = planRequest(record, policy, policy.clock.now(), route.activity, ledger);
-      }
+      const plan = await planFor(record, route.activity);
       if (plan.discard) {
         report('refused', described(ctx), record, 'ended-session');
         await replaceSession(ctx, {});
@@ -181,11 +174,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
           ? holdRequest(session[SESSION_KEY], sharesHolds ? { storeKey: storeKeyOf(options.store, session.externalKey), announce: hasBody(ctx.req.headers) } : undefined)
           : null;
       try {
-        if (route.endpoint === 'keepalive') {
-          // A keep-alive for a session that is gone (signed out, or a copied cookie): refused, unless this very request ended it.
-          if (plan.evaluation.state === 'active') report('extended', described(ctx), plan.write ?? record);
-          else if (!plan.discard && !plan.expire) report('refused', described(ctx), null, 'ended-session');
-        }
+        if (route.endpoint === 'keepalive') reportKeepAlive(described(ctx), plan, plan.write ?? record);
         if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
         else await next();
       } finally {
