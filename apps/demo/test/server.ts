@@ -76,3 +76,13 @@ export async function signInWithFetch(url: string): Promise<string> {
   if (response.status !== 303) throw new Error(`sign-in answered ${response.status}, not 303`);
   return cookieOf(response);
 }
+
+/** Posts the page's own sign-out form (`POST /logout` with the home page's CSRF token), without following the redirect. */
+export async function signOutWithFetch(url: string, cookie: string): Promise<Response> {
+  return fetch(`${url}/logout`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: await csrfTokenOf(url, cookie) }).toString(),
+    redirect: 'manual',
+  });
+}

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
-import { csrfTokenOf, signInWithFetch, startDemo, type DemoServer } from './server.js';
+import { csrfTokenOf, signInWithFetch, signOutWithFetch, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 1, as a user meets it: a notes form posted slowly (a large text on a slow line) while the
 // open page asks for the status beside it. The upload takes longer than the whole idle timeout.
@@ -96,12 +96,7 @@ describe.each([
     const cookie = await signInWithFetch(a.url);
     const answer = await slowUpload(a.url, cookie, 'Unsaved words. '.repeat(100), async () => {
       await new Promise((resolve) => setTimeout(resolve, 2_000)); // the upload is under way on the server
-      const signOut = await fetch(`${b.url}/logout`, {
-        method: 'POST',
-        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: await csrfTokenOf(b.url, cookie) }).toString(),
-        redirect: 'manual',
-      });
+      const signOut = await signOutWithFetch(b.url, cookie);
       expect(signOut.status).toBe(303);
     });
     expect(answer.status).toBe(401);

@@ -145,7 +145,7 @@ export class SessionLedger {
    * request of it is in flight here, else the latest last-activity it wrote; `null` when it knows none.
    */
   knownActivity(id: string, now: number): number | null {
-    return this.#inFlight.has(id) && !this.hasEnded(id, now) ? now : this.latestActivity(id, now);
+    return this.#inFlight.has(id) ? now : this.latestActivity(id, now);
   }
 
   /** Whether a request of the session with this record id that counts as activity is in flight here. */

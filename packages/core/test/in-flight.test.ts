@@ -88,6 +88,8 @@ describe('requests in flight (a long upload is activity for as long as it runs)'
     expect(endedReasonNow(record, policy, t0 + 300_000, ledger)).toBe('absolute');
     ledger.end('r1', t0 + 2_000);
     expect(endedReasonNow(record, policy, t0 + 2_000, ledger)).toBe('signed-out');
+    // Signed out while a request that began long after the stored last activity still runs: signed out, not idle.
+    expect(endedReasonNow(record, policy, t0 + T + 1_000, ledger)).toBe('signed-out');
     expect(endedReasonNow(undefined, policy, t0, ledger)).toBe('none');
     expect(endedReasonNow({ endedReason: 'absolute' }, policy, t0, ledger)).toBe('absolute');
   });
