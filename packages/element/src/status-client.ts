@@ -17,15 +17,25 @@ export function endpointUrl(endpoint: string, name: 'status' | 'keepalive'): str
   return `${endpoint.replace(/\/+$/, '')}/${name}`;
 }
 
+/** The header a keep-alive names its session in, so a tab never extends another session (see `@idle-session/core`). */
+export const SESSION_ID_HEADER = 'X-Idle-Session-Id';
+
 /**
- * Sends `GET {endpoint}/status` or `POST {endpoint}/keepalive` (with `X-Idle-Session: 1`,
- * credentials `same-origin`) and validates the answer. Never throws and never rejects.
+ * Sends `GET {endpoint}/status` or `POST {endpoint}/keepalive` (with `X-Idle-Session: 1`, and
+ * `X-Idle-Session-Id: {sessionId}` when given, credentials `same-origin`) and validates the answer.
+ * A server that knows the header extends nothing when it names another session than the cookie's,
+ * and answers as the status does. Never throws and never rejects.
  *
  * Accepted answers: 200 with any valid body; for the keep-alive also 401 with an `expired` or
  * `none` body. `receivedAt` is `Date.now()` when the body was read, so a caller computes deadlines
  * as `receivedAt + remainingMs` without comparing clocks.
  */
-export async function requestStatus(endpoint: string, name: 'status' | 'keepalive', signal?: AbortSignal): Promise<StatusResult> {
+export async function requestStatus(
+  endpoint: string,
+  name: 'status' | 'keepalive',
+  signal?: AbortSignal,
+  sessionId?: string | null,
+): Promise<StatusResult> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   signal?.addEventListener('abort', onAbort);
@@ -33,7 +43,10 @@ export async function requestStatus(endpoint: string, name: 'status' | 'keepaliv
   let status: number | null = null;
   try {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (name === 'keepalive') headers[KEEPALIVE_HEADER] = KEEPALIVE_HEADER_VALUE;
+    if (name === 'keepalive') {
+      headers[KEEPALIVE_HEADER] = KEEPALIVE_HEADER_VALUE;
+      if (sessionId) headers[SESSION_ID_HEADER] = sessionId;
+    }
     const response = await globalThis.fetch(endpointUrl(endpoint, name), {
       method: name === 'keepalive' ? 'POST' : 'GET',
       credentials: 'same-origin',

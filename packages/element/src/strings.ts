@@ -44,6 +44,14 @@ export interface IdleSessionStrings {
   liveCountdown: string;
   /** The up-front statement of the timeout (WCAG 2.2 SC 2.2.6); contains `{duration}`. */
   timeoutNotice: string;
+  /** When this tab was built for a session that is no longer the browser's (the user signed in again elsewhere). */
+  otherSession: string;
+  /** The button that reloads the page (in the other-session state). */
+  reload: string;
+  /** The document title's prefix while the warning is up in a tab the user is not looking at; contains `{time}` (as `m:ss`). */
+  titleWarning: string;
+  /** The document title's prefix once the session has ended. */
+  titleEnded: string;
 }
 
 /** English, the default. */
@@ -68,43 +76,49 @@ export const EN: Readonly<IdleSessionStrings> = Object.freeze({
   cannotExtend: 'Your session has reached its maximum length and cannot be extended.',
   liveCountdown: 'You will be signed out in {time}.',
   timeoutNotice: 'For your security, you will be signed out after {duration} of inactivity.',
+  otherSession: 'You signed in again in another tab. Reload this page to carry on with that session.',
+  reload: 'Reload page',
+  titleWarning: 'Signing out in {time}',
+  titleEnded: 'Signed out',
 });
-
-/** German. */
-export const DE: Readonly<IdleSessionStrings> = Object.freeze({
-  warningTitle: 'Ihre Sitzung läuft gleich ab',
-  warningMessage: 'Sie werden in {time} abgemeldet, weil Sie inaktiv waren. Möchten Sie angemeldet bleiben?',
-  absoluteWarningMessage: 'In {time} erreichen Sie die maximale Sitzungsdauer. Sichern Sie jetzt Ihre Arbeit: Sie müssen sich danach neu anmelden.',
-  extend: 'Angemeldet bleiben',
-  acknowledge: 'Weiter',
-  signOut: 'Abmelden',
-  endedTitle: 'Ihre Sitzung ist beendet',
-  idleExpired: 'Sie wurden nach {duration} Inaktivität abgemeldet.',
-  idleExpiredUnknown: 'Sie wurden wegen Inaktivität abgemeldet.',
-  absoluteExpired: 'Sie wurden abgemeldet, weil Sie die maximale Sitzungsdauer erreicht haben.',
-  signedOut: 'Sie wurden abgemeldet.',
-  signInAgain: 'Erneut anmelden',
-  unreachableTitle: 'Server nicht erreichbar',
-  unreachableMessage: 'Der Server ist nicht erreichbar, Ihre Sitzung ist daher möglicherweise abgelaufen. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
-  retry: 'Erneut versuchen',
-  requestFailed: 'Der Server war nicht erreichbar. Bitte versuchen Sie es erneut.',
-  signOutFailed: 'Die Abmeldung ist fehlgeschlagen, Sie sind noch angemeldet. Bitte versuchen Sie es erneut.',
-  cannotExtend: 'Ihre Sitzung hat die maximale Dauer erreicht und kann nicht verlängert werden.',
-  liveCountdown: 'Sie werden in {time} abgemeldet.',
-  timeoutNotice: 'Zu Ihrer Sicherheit werden Sie nach {duration} Inaktivität abgemeldet.',
-});
-
-/** The built-in languages, by primary language subtag. */
-export const LOCALES: Readonly<Record<string, Readonly<IdleSessionStrings>>> = Object.freeze({ en: EN, de: DE });
 
 /**
- * The strings for a language tag (`de-AT` uses `de`), English when there is no built-in table, with
- * `overrides` on top. Untrusted overrides (from an attribute) are checked: only known keys with string
- * values are taken.
+ * The languages other than English, by primary language subtag, each loaded only when a page uses
+ * it (a separate chunk of the bundle, fetched once).
+ */
+const LOADERS: Record<string, () => Promise<{ default: Readonly<IdleSessionStrings> }>> = {
+  de: () => import('./locales/de.js'),
+};
+const loaded: Record<string, Readonly<IdleSessionStrings>> = { en: EN };
+const loading: Record<string, Promise<unknown>> = {};
+
+/** The primary language subtag of a language tag, lower case: `de-AT` → `de`. */
+function primary(lang: string | null | undefined): string {
+  return (lang ?? '').toLowerCase().split('-')[0] ?? '';
+}
+
+/**
+ * Loads the built-in table of a language, when there is one and it is not loaded yet.
+ * @returns a promise that settles once it is loaded (or failed to load: English stays), or `null`
+ * when nothing needs loading.
+ */
+export function loadLocale(lang: string | null | undefined): Promise<unknown> | null {
+  const key = primary(lang);
+  const loader = LOADERS[key];
+  if (!loader || loaded[key]) return null;
+  return (loading[key] ??= loader().then(
+    (module) => (loaded[key] = module.default),
+    () => undefined,
+  ));
+}
+
+/**
+ * The strings for a language tag (`de-AT` uses `de`) with `overrides` on top: the built-in table when
+ * it is loaded (see {@link loadLocale}), English otherwise. Untrusted overrides (from an attribute) are
+ * checked: only known keys with non-empty string values are taken.
  */
 export function stringsFor(lang: string | null | undefined, overrides?: unknown): IdleSessionStrings {
-  const base = LOCALES[(lang ?? '').toLowerCase().split('-')[0] ?? ''] ?? EN;
-  const result: IdleSessionStrings = { ...base };
+  const result: IdleSessionStrings = { ...(loaded[primary(lang)] ?? EN) };
   if (overrides && typeof overrides === 'object') {
     for (const key of Object.keys(EN) as (keyof IdleSessionStrings)[]) {
       const value = (overrides as Record<string, unknown>)[key];

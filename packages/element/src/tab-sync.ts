@@ -12,14 +12,23 @@ import { EXPIRY_REASONS, parseStatusBody, type ActiveStatusBody, type ExpiryReas
  *   queue is aged by its wait, never taken as fresh).
  * - `ended`: the session ended in a tab (`reason` as in `idle-session-expired`: `'idle'`,
  *   `'absolute'`, or `null` for signed out).
+ * - `check`: the browser's session may have changed: a page's own sign-out form or link was used, a
+ *   page without a session loaded (`sessionId: null`), or a page of session `sessionId` loaded. A tab
+ *   that tracks another session asks the server (the message itself proves nothing).
  */
 export type TabMessage =
+  | { readonly type: 'check'; readonly sessionId: string | null }
   | { readonly type: 'sending'; readonly sessionId: string }
   | { readonly type: 'status'; readonly sessionId: string; readonly receivedAt: number; readonly body: ActiveStatusBody }
   | { readonly type: 'ended'; readonly sessionId: string; readonly reason: ExpiryReason | null };
 
 /** Version tag of the wire format, so a future format is ignored rather than misread. */
 export const TAB_MESSAGE_VERSION = 1;
+
+/** The channel (and `localStorage` key) of the tabs whose elements use `endpoint`. */
+export function channelName(endpoint: string): string {
+  return `idle-session ${endpoint}`;
+}
 
 function isSessionId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 100;
@@ -34,7 +43,12 @@ function isSessionId(value: unknown): value is string {
 export function parseTabMessage(value: unknown): TabMessage | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const message = value as Record<string, unknown>;
-  if (message.v !== TAB_MESSAGE_VERSION || !isSessionId(message.sessionId)) return null;
+  if (message.v !== TAB_MESSAGE_VERSION) return null;
+  if (message.type === 'check') {
+    const id = message.sessionId ?? null;
+    return id === null || isSessionId(id) ? { type: 'check', sessionId: id } : null;
+  }
+  if (!isSessionId(message.sessionId)) return null;
   const sessionId = message.sessionId;
   switch (message.type) {
     case 'sending':
