@@ -200,6 +200,68 @@ export function runAdapterContract(target: AdapterTarget): void {
         expect((await browser.keepAlive(prefix, { 'x-idle-session': '1' })).status).toBe(200);
       });
 
+      describe('naming the session it is for (X-Idle-Session-Id)', () => {
+        /** A keep-alive that names the session it is for, as a tab built from a status body does. */
+        const keepAliveFor = (sessionId: string, client = browser) =>
+          client.keepAlive(prefix, { 'x-idle-session': '1', 'sec-fetch-site': 'same-origin', 'x-idle-session-id': sessionId });
+        const sessionIdNow = async () => ((await browser.status(prefix)).body as { sessionId: string }).sessionId;
+        const writes = async () => ((await (await new TestBrowser(app!.url).request('GET', 'writes')).json()) as { writes: number }).writes;
+
+        it('extends the session it names, as a keep-alive without the header does; an empty value names none', async () => {
+          await signIn();
+          const first = await sessionIdNow();
+          clock.at(30_000);
+          const { status, body } = await keepAliveFor(first);
+          expect(status).toBe(200);
+          expect(body).toEqual({ ...activeBody(T, ABSOLUTE - 30_000), sessionId: first });
+          clock.at(30_000 + T - 1);
+          expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+          expect((await keepAliveFor('')).body).toMatchObject({ state: 'active', idleRemainingMs: T, sessionId: first });
+        });
+
+        it('never extends another session of the same browser: no write, nothing extended, answered as the status endpoint would be', async () => {
+          const events: AuditEvent[] = [];
+          browser = await start({ audit: (event) => events.push(event) });
+          await signIn();
+          const first = await sessionIdNow();
+          // Signed out and in again in another tab: the cookie jar now names a new session.
+          expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+          await signIn();
+          const second = await sessionIdNow();
+          expect(second).not.toBe(first);
+          clock.at(30_000);
+          const before = await writes();
+          for (const named of [first, 'made-up', second.toUpperCase(), 'x'.repeat(101)]) {
+            const keepAlive = await keepAliveFor(named);
+            const status = await browser.status(prefix);
+            expect({ status: keepAlive.status, body: keepAlive.body }).toEqual({ status: status.status, body: status.body });
+            expect(keepAlive.body).toEqual({ ...activeBody(T - 30_000, ABSOLUTE - 30_000), sessionId: second });
+            expect(keepAlive.response.headers.getSetCookie()).toEqual(status.response.headers.getSetCookie());
+            expect(keepAlive.response.headers.get('cache-control')).toBe('no-store');
+          }
+          expect(await writes()).toBe(before);
+          expect(events.filter((event) => event.type === 'extended')).toEqual([]);
+          expect(events.filter((event) => event.reason === 'other-session')).toHaveLength(4);
+          expect(events.at(-1)).toMatchObject({ type: 'refused', reason: 'other-session', sessionId: second, method: 'POST' });
+          clock.at(T);
+          expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        });
+
+        it('answers as today without an active session: 401 none, or 401 expired with the reason', async () => {
+          expect(await keepAliveFor('made-up')).toMatchObject({ status: 401, body: { state: 'none' } });
+          await signIn();
+          const first = await sessionIdNow();
+          expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+          expect(await keepAliveFor(first)).toMatchObject({ status: 401, body: { state: 'none' } });
+          await signIn();
+          const second = await sessionIdNow();
+          clock.at(T);
+          expect(await keepAliveFor(first)).toMatchObject({ status: 401, body: { state: 'expired', reason: 'idle' } });
+          expect(await keepAliveFor(second)).toMatchObject({ status: 401, body: { state: 'expired', reason: 'idle' } });
+          expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        });
+      });
+
       it('answers other methods with 405 and Allow', async () => {
         await signIn();
         const response = await browser.request('GET', `${prefix}/keepalive`);

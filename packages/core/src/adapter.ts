@@ -10,7 +10,7 @@ import {
   type EndpointResponse,
 } from './endpoints.js';
 import type { SessionEvaluation } from './evaluate.js';
-import { checkKeepAliveOrigin } from './guard.js';
+import { checkKeepAliveOrigin, namedSessionId } from './guard.js';
 import { wantsJson, type HeaderReader } from './guard-route.js';
 import { isSpeculative } from './speculative.js';
 import { SessionLedger } from './ledger.js';
@@ -22,7 +22,7 @@ import { endedReasonNow, SessionEndedError, type SessionEndedReason } from './en
 import { SessionWatch, type SessionSignal } from './watch.js';
 import { endedTtlMs, heartbeatMs, type SharedEndings } from './shared.js';
 import { StoreUnavailableError, unavailableResponse } from './unavailable.js';
-import { mayBeHeldElsewhere, planRequest, type RequestActivity, type RequestPlan } from './request.js';
+import { activityForSession, mayBeHeldElsewhere, planRequest, type RequestActivity, type RequestPlan } from './request.js';
 
 /** Options of an adapter's `signOut()`. */
 export interface SignOutOptions {
@@ -105,17 +105,31 @@ export interface IdleSessionAdapter<Request, Handler> {
   sessionSignal(request: Request): SessionSignal;
 }
 
+/**
+ * A request {@link routeRequest} sends on to the session: evaluate it with this activity (give the whole
+ * route to `AdapterSetup.plan`), then answer `endpoint`, or pass the request on when it is `null`.
+ */
+export interface SessionRoute {
+  readonly endpoint: EndpointName | null;
+  readonly activity: RequestActivity;
+  /**
+   * The session a keep-alive names with `SESSION_ID_HEADER` (it extends only that one, see
+   * `activityForSession`), or `null` when it names none and for every other request.
+   */
+  readonly forSession: string | null;
+}
+
 /** What an adapter does with a request before touching the session, decided by {@link routeRequest}. */
 export type RouteDecision =
   /** Answer at once with this (unknown path under the prefix, wrong method, forged keep-alive); the session is not touched. */
   | { readonly respond: EndpointResponse }
-  /** Evaluate the session with this activity; then answer `endpoint`, or pass the request on when it is `null`. */
-  | { readonly endpoint: EndpointName | null; readonly activity: RequestActivity };
+  | SessionRoute;
 
 /**
- * Routes one request for an adapter: the endpoints under the prefix (with their method check and the
- * keep-alive forgery guard) and, for the app's own requests, whether they count as activity: not when
- * the browser marks them as speculative (see `isSpeculative`), nor when the app's `isActivity` says no.
+ * Routes one request for an adapter: the endpoints under the prefix (with their method check, the
+ * keep-alive forgery guard, and the session a keep-alive names with `SESSION_ID_HEADER`) and, for the
+ * app's own requests, whether they count as activity: not when the browser marks them as speculative
+ * (see `isSpeculative`), nor when the app's `isActivity` says no.
  *
  * @param options - the adapter's resolved options (`prefix`, `isActivity`).
  * @param request - the framework's request, passed to `isActivity`.
@@ -132,12 +146,12 @@ export function routeRequest<Request>(
 ): RouteDecision {
   const endpoint = matchEndpoint(options.prefix, path);
   if (endpoint === 'unknown') return { respond: unknownEndpointResponse(options.prefix) };
-  if (endpoint === null) return { endpoint, activity: !isSpeculative(header) && options.isActivity(request) ? 'activity' : 'passive' };
+  if (endpoint === null) return { endpoint, activity: !isSpeculative(header) && options.isActivity(request) ? 'activity' : 'passive', forSession: null };
   const effective = method === 'HEAD' && endpoint === 'status' ? 'GET' : method;
   if (effective !== ENDPOINT_METHODS[endpoint]) return { respond: methodResponse(endpoint, method) };
-  if (endpoint === 'status') return { endpoint, activity: 'passive' };
+  if (endpoint === 'status') return { endpoint, activity: 'passive', forSession: null };
   const check = checkKeepAliveOrigin(header);
-  return check.ok ? { endpoint, activity: 'keepalive' } : { respond: forbiddenResponse(check.message) };
+  return check.ok ? { endpoint, activity: 'keepalive', forSession: namedSessionId(header) } : { respond: forbiddenResponse(check.message) };
 }
 
 /** The answer of an endpoint once the session was evaluated: see `statusResponse` and `keepAliveResponse`. */
@@ -271,13 +285,17 @@ export interface AdapterSetup<Request extends object> {
   /**
    * `planRequest` for this request, by the policy's clock and the ledger; when another instance may hold
    * the session active (see `mayBeHeldElsewhere`), it asks first and plans again with what it learned.
+   * A keep-alive that names another session than `record`'s (`route.forSession`, see `activityForSession`)
+   * is planned exactly like the status endpoint, and its plan says `otherSession: true`.
+   * @param route - the request's {@link SessionRoute} from `routeRequest` (`forSession` defaults to `null`).
    * @throws the shared service's error.
    */
-  plan(record: unknown, activity: RequestActivity): Promise<RequestPlan>;
+  plan(record: unknown, route: { readonly activity: RequestActivity; readonly forSession?: string | null }): Promise<RequestPlan>;
   /**
    * Reports what a keep-alive did to the `audit` option: `extended` when the session is active after it;
-   * `refused` (`ended-session`) when it came for a session that is gone, unless the plan itself ended or
-   * discarded it (already reported as `expired` or `refused`).
+   * `refused` (`other-session`) when it named another session than the active one, which it did not
+   * extend; `refused` (`ended-session`) when it came for a session that is gone, unless the plan itself
+   * ended or discarded it (already reported as `expired` or `refused`).
    */
   reportKeepAlive(request: { method: string; url: string }, plan: RequestPlan, record: unknown): void;
   /**
@@ -331,13 +349,17 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
     },
     sharesActivity,
     sharesHolds: typeof shared?.holdActive === 'function',
-    async plan(record, activity) {
-      const plan = planRequest(record, policy, policy.clock.now(), activity, ledger);
-      if (!sharesActivity || !mayBeHeldElsewhere(plan, activity, policy) || !(await setup.learnHeldActive(record))) return plan;
-      return planRequest(record, policy, policy.clock.now(), activity, ledger);
+    async plan(record, route) {
+      const activity = activityForSession(route.activity, record, route.forSession ?? null);
+      let plan = planRequest(record, policy, policy.clock.now(), activity, ledger);
+      if (sharesActivity && mayBeHeldElsewhere(plan, activity, policy) && (await setup.learnHeldActive(record))) {
+        plan = planRequest(record, policy, policy.clock.now(), activity, ledger);
+      }
+      return activity === route.activity ? plan : { ...plan, otherSession: true };
     },
     reportKeepAlive(request, plan, record) {
-      if (plan.evaluation.state === 'active') setup.report('extended', request, record);
+      if (plan.otherSession && plan.evaluation.state === 'active') setup.report('refused', request, record, 'other-session');
+      else if (plan.evaluation.state === 'active') setup.report('extended', request, record);
       else if (!plan.discard && !plan.expire) setup.report('refused', request, null, 'ended-session');
     },
     async learnHeldActive(record) {

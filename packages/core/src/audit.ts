@@ -8,12 +8,13 @@ import type { ExpiryReason } from './record.js';
  *   Redis, by the store's own expiry when nobody came back (`source: 'store'`);
  * - `signed-out`: the adapter's `signOut` ended a session;
  * - `refused`: a request was turned away (`reason`): a keep-alive without the forgery guard's header or
- *   from another site, a copy of the cookie of a session that was already ended, or a store outage.
+ *   from another site, a keep-alive for another session than the active one (`SESSION_ID_HEADER`), a copy
+ *   of the cookie of a session that was already ended, or a store outage.
  */
 export type AuditEventType = 'signed-in' | 'extended' | 'expired' | 'signed-out' | 'refused';
 
 /** Why a request was refused (an {@link AuditEvent} of type `refused`). */
-export type AuditRefusal = 'forged-keepalive' | 'ended-session' | 'store-unavailable';
+export type AuditRefusal = 'forged-keepalive' | 'other-session' | 'ended-session' | 'store-unavailable';
 
 /**
  * One entry of the session lifecycle, given to the adapters' `audit` option. Holds nothing secret: the

@@ -28,3 +28,29 @@ export function checkKeepAliveOrigin(header: (lowerCaseName: string) => string |
   }
   return { ok: true };
 }
+
+/**
+ * The optional request header by which a keep-alive names the session it is for: the `sessionId` of the
+ * status body the page was built from (`ActiveStatusBody.sessionId`), as given there.
+ *
+ * A tab built for one session must never extend another session of the same browser (the user signed out
+ * in another tab and signed in again, so the cookie now names a new session). When the header is present
+ * and does not equal the `sessionId` the server would report for the request's current session, the
+ * keep-alive records no activity and extends nothing, and is answered as `GET {prefix}/status` would be
+ * (200 with the current session's active body, whose other `sessionId` tells the tab), or with the
+ * keep-alive's usual 401 when there is no session. Absent or empty: no session is named and the keep-alive
+ * works as without it. A value longer than a `sessionId` can be (100 characters) names no session there is,
+ * so it never matches.
+ */
+export const SESSION_ID_HEADER = 'X-Idle-Session-Id';
+
+/**
+ * The session a keep-alive names with {@link SESSION_ID_HEADER}, or `null` when it names none (the header
+ * is absent or empty). Untrusted: the value is only ever compared, never stored or logged.
+ *
+ * @param header - reads a request header by lower-case name; `undefined` when absent.
+ */
+export function namedSessionId(header: (lowerCaseName: string) => string | undefined): string | null {
+  const value = header(SESSION_ID_HEADER.toLowerCase());
+  return value === undefined || value === '' ? null : value;
+}

@@ -31,7 +31,7 @@ export {
   type SessionEvaluation,
   type UntrackedSession,
 } from './evaluate.js';
-export { hasBody, mayBeHeldElsewhere, planRequest, planRequestEnd, type RequestActivity, type RequestPlan } from './request.js';
+export { activityForSession, hasBody, mayBeHeldElsewhere, planRequest, planRequestEnd, type RequestActivity, type RequestPlan } from './request.js';
 export {
   parseStatusBody,
   toStatusBody,
@@ -41,7 +41,14 @@ export {
   type NoSessionStatusBody,
   type StatusBody,
 } from './wire.js';
-export { checkKeepAliveOrigin, KEEPALIVE_HEADER, KEEPALIVE_HEADER_VALUE, type KeepAliveCheck } from './guard.js';
+export {
+  checkKeepAliveOrigin,
+  KEEPALIVE_HEADER,
+  KEEPALIVE_HEADER_VALUE,
+  namedSessionId,
+  SESSION_ID_HEADER,
+  type KeepAliveCheck,
+} from './guard.js';
 export {
   DEFAULT_PREFIX,
   ENDPOINT_METHODS,
@@ -101,5 +108,6 @@ export {
   type RequestHold,
   type RequireSignInOptions,
   type RouteDecision,
+  type SessionRoute,
   type SignOutOptions,
 } from './adapter.js';

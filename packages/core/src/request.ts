@@ -14,6 +14,24 @@ import { isTracked, recordId, type SessionRecord } from './record.js';
  */
 export type RequestActivity = 'passive' | 'activity' | 'keepalive';
 
+/**
+ * How a request counts once the session it is for is known: a keep-alive that names a session
+ * (`SESSION_ID_HEADER`) other than the one `record` holds counts as nothing (`passive`), like
+ * `GET {prefix}/status`, so a tab built for one session never extends another session of the same browser.
+ * Every other request counts as `activity` says.
+ *
+ * Pure. The comparison is with the `sessionId` the status endpoint reports for `record` (its record id),
+ * so a record without a valid id matches no named session. A session that is not active is unaffected:
+ * nothing would be extended anyway, and the keep-alive's answer stays the same.
+ *
+ * @param activity - how the request counts by its route (see `routeRequest`).
+ * @param record - the untrusted value stored under `SESSION_KEY` in the request's session.
+ * @param forSession - the session the keep-alive names (see `namedSessionId`), or `null` when it names none.
+ */
+export function activityForSession(activity: RequestActivity, record: unknown, forSession: string | null): RequestActivity {
+  return activity === 'keepalive' && forSession !== null && forSession !== recordId(record) ? 'passive' : activity;
+}
+
 /** What an adapter must do for one request, decided by {@link planRequest}. */
 export interface RequestPlan {
   /** The session's state once this request is taken into account. */
@@ -36,6 +54,12 @@ export interface RequestPlan {
    * having no session.
    */
   readonly discard: boolean;
+  /**
+   * `true` when the request was a keep-alive that named another session than this one (see
+   * {@link activityForSession}): it was planned like the status endpoint and extended nothing. Absent
+   * otherwise; `planRequest` never sets it (`AdapterSetup.plan` does).
+   */
+  readonly otherSession?: true;
 }
 
 /**

@@ -1,14 +1,18 @@
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ActiveStatusBody, ExpiryReason, StatusBody } from '@idle-session/core';
-import { ActivityController } from './activity-controller.js';
+import { ActivityController, DOCUMENT_ACTIVITY_EVENTS, WINDOW_ACTIVITY_EVENTS } from './activity-controller.js';
 import { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionSignedOutEvent, IdleSessionWarningShownEvent } from './events.js';
-import { clearDraft, collectDraft, restoreDraft, saveDraft } from './drafts.js';
 import { formatCountdown, formatDuration } from './format.js';
-import { fill, splitAt, stringsFor, type IdleSessionStrings } from './strings.js';
+import { fill, loadLocale, splitAt, stringsFor, type IdleSessionStrings } from './strings.js';
 import { signInAgainHref } from './return-link.js';
 import { requestStatus } from './status-client.js';
 import { styles } from './styles.js';
-import { TabSync, type TabMessage } from './tab-sync.js';
+import { channelName, TabSync, type TabMessage } from './tab-sync.js';
+
+type Drafts = typeof import('./drafts.js');
+let drafts: Promise<Drafts> | undefined;
+/** The drafts module: a separate chunk, loaded once, only by elements with `keep-drafts`. */
+const loadDrafts = (): Promise<Drafts> => (drafts ??= import('./drafts.js'));
 
 /** The tag name that `@idle-session/element/define` registers: `idle-session-warning`. */
 export const TAG_NAME = 'idle-session-warning';
@@ -21,8 +25,13 @@ export const TAG_NAME = 'idle-session-warning';
  * - `expired`: the session ended through a timeout (idle or absolute); modal, with "Sign in again".
  * - `signed-out`: the server reports no session any more (signed out elsewhere); modal, with "Sign in again".
  * - `unreachable`: the deadline passed and the server could not be reached; modal, with "Try again".
+ * - `other-session`: this page was built for a session that is no longer the browser's (the user signed
+ *   in again, in another tab); modal, with "Reload page". It sends nothing more for either session.
  */
-export type IdleSessionState = 'none' | 'active' | 'warning' | 'expired' | 'signed-out' | 'unreachable';
+export type IdleSessionState = 'none' | 'active' | 'warning' | 'expired' | 'signed-out' | 'unreachable' | 'other-session';
+
+/** The states in which the session of this page has ended: an opaque cover hides the page (see `keep-page-visible`). */
+const ENDED: readonly IdleSessionState[] = ['expired', 'signed-out', 'other-session'];
 
 /** Delays between retries after a failed request, in milliseconds; the last one repeats. */
 export const BACKOFF_MS: readonly number[] = Object.freeze([1_000, 2_000, 5_000, 10_000, 30_000, 60_000]);
@@ -45,6 +54,25 @@ const FAR_WAKE_MS = 60 * 60_000;
 const CLOCK_JUMP_MS = 2_000;
 /** Random spread of a deferred keep-alive, so two tabs with pending activity do not send at the same instant. */
 const FLUSH_JITTER_MS = 250;
+/** After a `check` from another tab, the server is asked at once and once more this much later (a sign-out may still be on its way). */
+const CHECK_AGAIN_MS = 1_500;
+
+/** `m:ss`, for the document title. */
+function clock(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+/** Whether two URLs name the same path on the same origin (query and hash aside). */
+function samePath(a: string, b: string): boolean {
+  try {
+    const x = new URL(a, location.href);
+    const y = new URL(b, location.href);
+    return x.origin === y.origin && x.pathname === y.pathname;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * How often the element compares the wall clock with its deadlines in the last 10 minutes before
@@ -137,6 +165,25 @@ function restoreFocus(memory: FocusMemory | null): void {
  * `storage` events), see {@link TabSync}: one keep-alive stream for all tabs, a confirmed extension
  * closes the warning everywhere, and an ending in one tab ends the others. Messages are validated,
  * name the session by its `sessionId`, and can only move a deadline later; each tab keeps its own timers.
+ * The page's own sign-out form or link (one that leads to `logout-url`), a page that loads without a
+ * session (such as the login page, with this element or the one-line `@idle-session/element/check-tabs`
+ * script), and a page of a newer session make every other tab ask the server at once: they show the
+ * ending, or `other-session`, within about 1.5 s. Keep-alives name their session (`X-Idle-Session-Id`),
+ * so a tab never extends a session it was not built for. A tab re-checks when the user comes back to it
+ * (focus, `visibilitychange`, `pageshow` from the back-forward cache) if its last answer is older than 5 s.
+ *
+ * Once ended (`expired`, `signed-out`, `other-session`) an opaque cover hides the page (health and
+ * banking screens must not stay legible after the user walked away; OWASP Session Management Cheat
+ * Sheet), and the modal dialog keeps the page inert and out of the accessibility tree; opt out with
+ * `keep-page-visible`. The warning stays above dialogs the app opens later and above pages the app
+ * makes inert. While it is up in a tab the user is not looking at, `document.title` carries the
+ * countdown (once a second, no live-region noise) and is put back exactly after extending or on
+ * return; after an ending the title says so. An element that cannot be seen (inside `display: none`)
+ * says so once in the console and signals through the title instead.
+ *
+ * Activity inside same-origin iframes counts (loaded when the user first focuses a frame, or at once
+ * when `activity-origins` is set); cross-origin frames may post `{ type: 'idle-session-activity' }` to
+ * this window from an origin listed in `activity-origins` (space-separated).
  *
  * Events (all bubble and are composed): `idle-session-warning-shown` ({@link IdleSessionWarningShownEvent},
  * `detail.remainingMs`), `idle-session-extended` ({@link IdleSessionExtendedEvent}, `detail.remainingMs`),
@@ -157,6 +204,7 @@ function restoreFocus(memory: FocusMemory | null): void {
  * @csspart sign-out-button - "Sign out".
  * @csspart retry-button - "Try again" in the unreachable state.
  * @csspart login-link - "Sign in again".
+ * @csspart reload-button - "Reload page" in the other-session state.
  */
 export class IdleSessionWarning extends LitElement {
   static override styles = styles;
@@ -171,7 +219,28 @@ export class IdleSessionWarning extends LitElement {
     describeTimeout: { type: Boolean, attribute: 'describe-timeout' },
     csrfToken: { type: String, attribute: 'csrf-token' },
     csrfField: { type: String, attribute: 'csrf-field' },
+    keepPageVisible: { type: Boolean, attribute: 'keep-page-visible', reflect: true },
+    draftMaxAgeMs: { type: Number, attribute: 'draft-max-age-ms' },
+    activityOrigins: { type: String, attribute: 'activity-origins' },
   };
+
+  /**
+   * Attribute `keep-page-visible`: in the ended states, keep the translucent backdrop of the warning
+   * instead of the opaque cover (only for pages that show nothing confidential).
+   */
+  declare keepPageVisible: boolean;
+  /**
+   * The longest a kept draft may wait to be restored, in milliseconds (attribute `draft-max-age-ms`);
+   * older drafts are deleted unread. Default: the drafts module's `DRAFT_MAX_AGE_MS` (24 hours). Set it
+   * to your absolute timeout, so a draft never outlives the longest session.
+   */
+  declare draftMaxAgeMs: number | null;
+  /**
+   * Origins (attribute `activity-origins`, space-separated, exact, such as `https://editor.example`)
+   * whose frames may report activity with `parent.postMessage({ type: 'idle-session-activity' }, origin)`.
+   * The message means only "the user is active"; nothing else in it is trusted.
+   */
+  declare activityOrigins: string | null;
 
   /**
    * Replacements for any visible string (see `IdleSessionStrings`), as a property or as the `strings`
@@ -181,9 +250,11 @@ export class IdleSessionWarning extends LitElement {
   declare strings: Partial<IdleSessionStrings> | null;
   /**
    * Opt-in (attribute `keep-drafts`): when the session ends through a timeout, keep the user's unsent
-   * form input (never password, hidden or file fields) in `sessionStorage`, and put it back when the same
-   * user (`draft-owner`) comes back to this page signed in; cleared after restoring and on sign-out.
-   * Cancel the `idle-session-expired` event to save drafts your own way instead.
+   * input (form fields, `contenteditable` regions, fields in open shadow roots, form-associated custom
+   * elements, hidden fields marked `data-idle-session-draft`; never password or file fields) in
+   * `sessionStorage`, as plaintext, and put it back when the same user (`draft-owner`) comes back to
+   * this page signed in; cleared after restoring and on sign-out, deleted when another owner signs in
+   * or after `draft-max-age-ms`. Cancel the `idle-session-expired` event to save drafts your own way instead.
    */
   declare keepDrafts: boolean;
   /** A non-secret identifier of the signed-in user (attribute `draft-owner`), so drafts never reach another user. */
@@ -243,6 +314,18 @@ export class IdleSessionWarning extends LitElement {
   #liveText = '';
   #returnFocus: FocusMemory | null = null;
   #renderedState: IdleSessionState = 'none';
+  /** Whether this element already told the other tabs which session its page belongs to. */
+  #announced = false;
+  #checkTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopFrames: (() => void) | null | undefined;
+  /** The document title before this element changed it, or `null` while it shows no cue. */
+  #titleBase: string | null = null;
+  #titleSet = '';
+  /** The dialog could not be seen (a hidden container): the title signals instead. */
+  #unseen = false;
+  /** Ancestors made inert by the app, made usable while the dialog is up, and inert again after. */
+  #uninerted: Element[] = [];
+  #observer: MutationObserver | null = null;
 
   constructor() {
     super();
@@ -255,6 +338,9 @@ export class IdleSessionWarning extends LitElement {
     this.describeTimeout = false;
     this.csrfToken = null;
     this.csrfField = '_csrf';
+    this.keepPageVisible = false;
+    this.draftMaxAgeMs = null;
+    this.activityOrigins = null;
     new ActivityController(this, this.#onActivity, this.#onVisible);
   }
 
@@ -278,8 +364,14 @@ export class IdleSessionWarning extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#abort = new AbortController();
-    this.#sync = new TabSync(`idle-session ${this.endpoint}`, this.#onTabMessage);
+    this.#sync = new TabSync(channelName(this.endpoint), this.#onTabMessage);
     this.#reflect();
+    // What editable regions hold before the user types is their default, never a draft.
+    this.#withDrafts((module) => module.rememberDefaults(document));
+    document.addEventListener('submit', this.#onLeave, true);
+    document.addEventListener('click', this.#onLeave, true);
+    window.addEventListener('blur', this.#onBlur);
+    if (this.activityOrigins || document.querySelector('iframe,frame')) this.#watchFrames();
     void this.#send('status', 'auto');
   }
 
@@ -293,7 +385,77 @@ export class IdleSessionWarning extends LitElement {
     clearTimeout(this.#timer);
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#flushTimer);
-    this.#timer = this.#retryTimer = this.#flushTimer = undefined;
+    clearTimeout(this.#checkTimer);
+    this.#timer = this.#retryTimer = this.#flushTimer = this.#checkTimer = undefined;
+    document.removeEventListener('submit', this.#onLeave, true);
+    document.removeEventListener('click', this.#onLeave, true);
+    window.removeEventListener('blur', this.#onBlur);
+    this.#stopFrames?.();
+    this.#stopFrames = undefined;
+    this.#observer?.disconnect();
+    this.#observer = null;
+    this.#cueTitle('');
+  }
+
+  /**
+   * Runs `use` with the drafts module (loaded once) and `sessionStorage`, with `keep-drafts` only.
+   * Storage that throws (sandboxed frames, blocked storage) means no drafts, never an error.
+   */
+  #withDrafts(use: (module: Drafts, storage: Storage) => void): void {
+    if (this.keepDrafts) void loadDrafts().then((module) => use(module, sessionStorage)).catch(() => undefined);
+  }
+
+  /** Activity inside frames: the frames module is loaded on first need (see `frame-activity.ts`). */
+  #watchFrames(): void {
+    if (this.#stopFrames !== undefined) return;
+    this.#stopFrames = null;
+    void import('./frame-activity.js').then(({ watchFrameActivity }) => {
+      if (this.#stopFrames !== null) return; // disconnected meanwhile
+      const origins = (this.activityOrigins ?? '').split(/\s+/).filter(Boolean);
+      const events = { window: WINDOW_ACTIVITY_EVENTS, document: DOCUMENT_ACTIVITY_EVENTS };
+      try {
+        this.#stopFrames = watchFrameActivity(document, this.#onActivity, events, { origins });
+      } catch (error) {
+        console.error(`<${TAG_NAME} activity-origins>: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  /** Focus moved into a frame (the window blurs, the frame is the active element): watch frames. */
+  #onBlur = (): void => {
+    if (document.activeElement?.localName.endsWith('frame')) this.#watchFrames();
+  };
+
+  /**
+   * The page's own sign-out (a form or link that leads to `logout-url`): tell the other tabs to ask
+   * the server, and drop this page's draft (a sign-out is deliberate). The page itself goes on as the app wants.
+   */
+  #onLeave = (event: Event): void => {
+    let url: string | undefined;
+    if (event.type === 'submit') {
+      const form = event.target as HTMLFormElement;
+      const submitter = (event as SubmitEvent).submitter as HTMLButtonElement | null;
+      url = submitter?.hasAttribute('formaction') ? submitter.formAction : form.action;
+    } else {
+      url = event.composedPath().find((node): node is HTMLAnchorElement => node instanceof HTMLAnchorElement)?.href;
+    }
+    if (!url || !samePath(url, this.logoutUrl) || !this.#session) return;
+    this.#withDrafts((module, storage) => module.clearDraft(storage, location.pathname));
+    this.#sync?.post({ type: 'check', sessionId: null });
+  };
+
+  /** Asks the server now and once more {@link CHECK_AGAIN_MS} later, while this tab's session is live. */
+  #check(): void {
+    if (!this.#isLive()) return;
+    if (this.#inflight === 0) void this.#send('status', 'auto');
+    clearTimeout(this.#checkTimer);
+    this.#checkTimer = setTimeout(() => {
+      if (this.#isLive() && this.#inflight === 0) void this.#send('status', 'auto');
+    }, CHECK_AGAIN_MS);
+  }
+
+  #isLive(): boolean {
+    return this.#state === 'active' || this.#state === 'warning' || this.#state === 'unreachable';
   }
 
   // ---- networking -------------------------------------------------------------------------------
@@ -315,7 +477,7 @@ export class IdleSessionWarning extends LitElement {
       this.requestUpdate();
     }
     this.#inflight++;
-    const result = await requestStatus(this.endpoint, name, signal);
+    const result = await requestStatus(this.endpoint, name, signal, this.#session?.sessionId);
     if (signal.aborted) return;
     this.#inflight--;
     if (source === 'user') {
@@ -343,8 +505,13 @@ export class IdleSessionWarning extends LitElement {
       if (this.#state === 'active') this.#schedule(this.#warnAt);
       return;
     }
+    if (!this.#announced) {
+      // This page now knows which session (if any) the browser has: tabs built for another one ask the server.
+      this.#announced = true;
+      this.#sync?.post({ type: 'check', sessionId: body.state === 'active' ? body.sessionId : null });
+    }
     this.#apply(body, result.receivedAt, name === 'keepalive', source);
-    if (body.state === 'active' && body.sessionId && this.#state !== 'none') {
+    if (body.state === 'active' && body.sessionId && this.#isLive()) {
       this.#sync?.post({ type: 'status', sessionId: body.sessionId, receivedAt: result.receivedAt, body });
     }
   }
@@ -403,12 +570,25 @@ export class IdleSessionWarning extends LitElement {
       else this.#setState('none');
       return;
     }
+    const known = this.#session?.sessionId;
+    if (known && body.sessionId && body.sessionId !== known) {
+      // The browser's session is another one now: this page was built for the old one.
+      this.#end(null, false, 'other-session');
+      return;
+    }
     const previous = this.#state;
     const previousDeadline = this.#deadline;
     const first = !this.#hadSession;
     this.#session = body;
     this.#hadSession = true;
-    if (first && this.keepDrafts) restoreDraft(sessionStorage, document, location.pathname, this.draftOwner);
+    if (first) {
+      this.#withDrafts((module, storage) => {
+        const options = { owner: this.draftOwner, maxAgeMs: this.draftMaxAgeMs ?? module.DRAFT_MAX_AGE_MS };
+        // Drafts of another user, or too old, are deleted unread; this page's own is put back.
+        module.pruneDrafts(storage, options);
+        module.restoreDraft(storage, document, location.pathname, this.draftOwner, options);
+      });
+    }
     this.#deadline = receivedAt + body.remainingMs;
     this.#interval = keepAliveIntervalMs(body);
     this.#reportedAt = receivedAt + body.idleRemainingMs - body.idleTimeoutMs;
@@ -435,24 +615,26 @@ export class IdleSessionWarning extends LitElement {
   /**
    * @param reason - as in `idle-session-expired`.
    * @param tell - tell the other tabs (not when the news came from one).
+   * @param next - the ended state; by default `expired` with a reason, `signed-out` without.
    */
-  #end(reason: ExpiryReason | null, tell = true): void {
-    if (this.#state === 'none' && !this.#hadSession) return;
+  #end(reason: ExpiryReason | null, tell = true, next: IdleSessionState = reason ? 'expired' : 'signed-out'): void {
+    if (!this.#hadSession || this.#state === 'other-session' || (this.#state === next && this.#reason === reason)) return;
     clearTimeout(this.#timer);
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#flushTimer);
+    clearTimeout(this.#checkTimer);
     this.#flushTimer = undefined;
-    const next: IdleSessionState = reason ? 'expired' : 'signed-out';
-    if (this.#state === next && this.#reason === reason) return;
     const sessionId = this.#session?.sessionId;
     if (tell && sessionId) this.#sync?.post({ type: 'ended', sessionId, reason });
     this.#reason = reason;
     this.#setState(next);
     const event = new IdleSessionExpiredEvent(reason);
-    this.dispatchEvent(event);
-    if (!this.keepDrafts) return;
-    if (reason === null) clearDraft(sessionStorage, location.pathname);
-    else if (!event.defaultPrevented) saveDraft(sessionStorage, location.pathname, collectDraft(document, this.draftOwner, Date.now()));
+    if (next !== 'other-session') this.dispatchEvent(event);
+    this.#withDrafts((module, storage) => {
+      // A sign-out is deliberate: its draft goes. After a timeout, or a newer session elsewhere, the work is kept for its owner.
+      if (next === 'signed-out') module.clearDraft(storage, location.pathname);
+      else if (!event.defaultPrevented) module.saveDraft(storage, location.pathname, module.collectDraft(document, this.draftOwner, Date.now()));
+    });
   }
 
   #showWarning(): void {
@@ -535,6 +717,8 @@ export class IdleSessionWarning extends LitElement {
       }
     } else if (this.#state === 'warning') {
       this.#updateLive(now);
+      this.#cueTitle();
+      this.#onTop();
       this.requestUpdate();
       const remaining = this.#deadline - now;
       if (remaining > 0) {
@@ -577,8 +761,12 @@ export class IdleSessionWarning extends LitElement {
 
   #onTabMessage = (message: TabMessage): void => {
     const session = this.#session;
-    if (!session?.sessionId || message.sessionId !== session.sessionId) return;
-    if (this.#state !== 'active' && this.#state !== 'warning' && this.#state !== 'unreachable') return;
+    if (!session?.sessionId || !this.#isLive()) return;
+    if (message.type === 'check' || message.sessionId !== session.sessionId) {
+      // Maybe an ending, or another session: only the server can say (a message proves nothing).
+      if (message.sessionId !== session.sessionId) this.#check();
+      return;
+    }
     const now = Date.now();
     switch (message.type) {
       case 'sending':
@@ -606,9 +794,12 @@ export class IdleSessionWarning extends LitElement {
     }
   };
 
-  #onVisible = (): void => {
-    if (this.#state !== 'active' && this.#state !== 'warning' && this.#state !== 'unreachable') return;
-    if (Date.now() - this.#lastResponseAt >= VISIBLE_RESYNC_MS && this.#inflight === 0) void this.#send('status', 'auto');
+  /** The user looks at this tab again (focus, visible, or back from the back-forward cache). */
+  #onVisible = (event: Event): void => {
+    this.#cueTitle();
+    if (!this.#isLive() || document.visibilityState === 'hidden') return;
+    const restored = event.type === 'pageshow' && (event as PageTransitionEvent).persisted;
+    if ((restored || Date.now() - this.#lastResponseAt >= VISIBLE_RESYNC_MS) && this.#inflight === 0) void this.#send('status', 'auto');
     else this.#tick();
   };
 
@@ -620,6 +811,31 @@ export class IdleSessionWarning extends LitElement {
     this.#state = next;
     this.#reflect();
     this.requestUpdate();
+    this.#cueTitle();
+  }
+
+  /**
+   * The title cue: the countdown while the warning is up and the user is not looking (or the dialog
+   * cannot be seen), "Signed out" once ended; otherwise the title exactly as the page had it.
+   * A title the page set meanwhile becomes the one to put back.
+   */
+  #cueTitle(cue = this.#titleCue()): void {
+    if (document.title !== this.#titleSet) this.#titleBase = null;
+    if (cue) {
+      this.#titleBase ??= document.title;
+      document.title = this.#titleSet = this.#titleBase ? `${cue} · ${this.#titleBase}` : cue;
+    } else if (this.#titleBase !== null) {
+      document.title = this.#titleBase;
+      this.#titleBase = null;
+      this.#titleSet = '';
+    }
+  }
+
+  #titleCue(): string {
+    const t = this.#t();
+    if (ENDED.includes(this.#state)) return t.titleEnded;
+    const unseen = this.#unseen || document.visibilityState === 'hidden';
+    return this.#state === 'warning' && unseen ? fill(t.titleWarning, 'time', clock(this.#deadline - Date.now())) : '';
   }
 
   #reflect(): void {
@@ -639,26 +855,66 @@ export class IdleSessionWarning extends LitElement {
     if (this.#isModal(state)) {
       if (!dialog.open) {
         this.#returnFocus ??= rememberFocus();
-        dialog.showModal();
+        this.#onTop(dialog, true);
       } else if (changed) {
         // A new phase: re-open so assistive technology announces the new title and message.
-        dialog.close();
-        dialog.showModal();
-      } else {
-        return;
+        this.#onTop(dialog, true);
       }
-      const target =
-        this.renderRoot.querySelector<HTMLElement>('[data-autofocus]') ?? this.renderRoot.querySelector<HTMLElement>('h2');
-      target?.focus();
-    } else if (dialog.open) {
-      dialog.close();
-      const back = this.#returnFocus;
-      this.#returnFocus = null;
-      // Back to exactly where the user was: the same field, with the same caret or selection.
-      restoreFocus(back);
+      if (!this.#observer) {
+        // The app may open its own modal dialog, or make the page inert, after the warning: stay on top.
+        this.#observer = new MutationObserver(() => this.#onTop(dialog));
+        this.#observer.observe(document.documentElement, { attributes: true, attributeFilter: ['open', 'inert'], subtree: true });
+      }
+      if (!this.#unseen && dialog.getClientRects().length === 0) {
+        this.#unseen = true;
+        console.warn(
+          `<${TAG_NAME}> cannot be seen (it is inside a container with display: none), so its warning shows only in the page title. Place it as a child of <body>.`,
+        );
+        this.#cueTitle();
+      }
     } else {
-      this.#returnFocus = null;
+      this.#observer?.disconnect();
+      this.#observer = null;
+      this.#inertAgain();
+      if (dialog.open) {
+        dialog.close();
+        const back = this.#returnFocus;
+        this.#returnFocus = null;
+        // Back to exactly where the user was: the same field, with the same caret or selection.
+        restoreFocus(back);
+      } else {
+        this.#returnFocus = null;
+      }
     }
+  }
+
+  /**
+   * Keeps the dialog usable and on top: ancestors the app made inert are made usable while it is up
+   * (and inert again after), and when something covers it or blocks it (another modal dialog opened
+   * after it: the last shown is on top), it re-enters the top layer. `again`: re-open in any case (a
+   * new phase is announced anew).
+   */
+  #onTop(dialog = this.renderRoot.querySelector('dialog'), again = false): void {
+    if (!dialog) return;
+    for (let node: Element | null = this; node; node = node.parentElement ?? ((node.getRootNode() as ShadowRoot).host || null)) {
+      if (node.hasAttribute('inert')) {
+        node.removeAttribute('inert');
+        this.#uninerted.push(node);
+      }
+    }
+    const box = dialog.getBoundingClientRect();
+    // Hit testing skips inert (blocked) content: the host is hit only when the dialog is on top and usable.
+    const covered = box.width > 0 && (this.getRootNode() as Document).elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) !== this;
+    if (!again && !covered && dialog.open) return;
+    if (dialog.open) dialog.close();
+    dialog.showModal();
+    const target = this.renderRoot.querySelector<HTMLElement>('[data-autofocus]') ?? this.renderRoot.querySelector<HTMLElement>('h2');
+    target?.focus();
+  }
+
+  #inertAgain(): void {
+    for (const node of this.#uninerted) if (node.isConnected) node.setAttribute('inert', '');
+    this.#uninerted = [];
   }
 
   #onCancel = (event: Event): void => {
@@ -716,8 +972,11 @@ export class IdleSessionWarning extends LitElement {
     return this.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang || 'en';
   }
 
+  /** The strings in the element's language; a language not loaded yet is loaded, and shown once it is (English until then). */
   #t(): IdleSessionStrings {
-    return stringsFor(this.#lang(), this.strings);
+    const lang = this.#lang();
+    void loadLocale(lang)?.then(() => this.requestUpdate());
+    return stringsFor(lang, this.strings);
   }
 
   /**
@@ -752,7 +1011,7 @@ export class IdleSessionWarning extends LitElement {
       this.requestUpdate();
       return;
     }
-    if (this.keepDrafts) clearDraft(sessionStorage, location.pathname);
+    this.#withDrafts((module, storage) => module.clearDraft(storage, location.pathname));
     const sessionId = this.#session?.sessionId;
     if (sessionId) this.#sync?.post({ type: 'ended', sessionId, reason: null });
     const url = response.redirected && response.url ? response.url : this.loginUrl;
@@ -817,6 +1076,12 @@ export class IdleSessionWarning extends LitElement {
         return html`${title(t.endedTitle)}
           <p id="message" part="message">${t.signedOut}</p>
           <div class="actions">${login(true)}</div>`;
+      case 'other-session':
+        return html`${title(t.endedTitle)}
+          <p id="message" part="message">${t.otherSession}</p>
+          <div class="actions">
+            <button type="button" part="reload-button" class="primary" data-autofocus @click=${() => location.reload()}>${t.reload}</button>
+          </div>`;
       case 'unreachable':
         return html`${title(t.unreachableTitle)}
           <p id="message" part="message">${t.unreachableMessage}</p>

@@ -1,4 +1,4 @@
-import { KEEPALIVE_HEADER, KEEPALIVE_HEADER_VALUE, parseStatusBody, type StatusBody } from '@idle-session/core';
+import { KEEPALIVE_HEADER, KEEPALIVE_HEADER_VALUE, parseStatusBody, SESSION_ID_HEADER, type StatusBody } from '@idle-session/core';
 
 /**
  * Outcome of one request to the idle-session endpoints. `ok: false` covers every failure: network
@@ -16,9 +16,6 @@ export const REQUEST_TIMEOUT_MS = 20_000;
 export function endpointUrl(endpoint: string, name: 'status' | 'keepalive'): string {
   return `${endpoint.replace(/\/+$/, '')}/${name}`;
 }
-
-/** The header a keep-alive names its session in, so a tab never extends another session (see `@idle-session/core`). */
-export const SESSION_ID_HEADER = 'X-Idle-Session-Id';
 
 /**
  * Sends `GET {endpoint}/status` or `POST {endpoint}/keepalive` (with `X-Idle-Session: 1`, and

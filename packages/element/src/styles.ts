@@ -4,7 +4,7 @@ import { css } from 'lit';
  * Default styles of `<idle-session-warning>`. Custom properties (all optional):
  * `--idle-session-background`, `--idle-session-color`, `--idle-session-accent` (primary button and
  * link colour), `--idle-session-accent-color` (text on the primary button), `--idle-session-border`,
- * `--idle-session-backdrop`. Dark defaults under `prefers-color-scheme: dark`; system colours under
+ * `--idle-session-backdrop`, `--idle-session-cover` (the opaque cover of the ended states; keep it opaque). Dark defaults under `prefers-color-scheme: dark`; system colours under
  * `forced-colors: active`.
  */
 export const styles = css`
@@ -16,6 +16,7 @@ export const styles = css`
     --_accent-fg: var(--idle-session-accent-color, #ffffff);
     --_border: var(--idle-session-border, #6b6b6b);
     --_backdrop: var(--idle-session-backdrop, rgb(0 0 0 / 0.55));
+    --_cover: var(--idle-session-cover, #2b2b2b);
   }
   @media (prefers-color-scheme: dark) {
     :host {
@@ -43,6 +44,9 @@ export const styles = css`
   }
   dialog::backdrop {
     background: var(--_backdrop);
+  }
+  :host(:is([state='expired'], [state='signed-out'], [state='other-session']):not([keep-page-visible])) dialog::backdrop {
+    background: var(--_cover);
   }
   h2 {
     margin: 0 0 0.75rem;

@@ -23,7 +23,7 @@ import {
   type EndpointResponse,
   type IdleSessionAdapter,
   type IdleSessionOptions,
-  type RequestActivity,
+  type SessionRoute,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import onHeaders from 'on-headers';
@@ -161,9 +161,9 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   }
 
   /** Applies the session's plan for this request; answers an endpoint, or returns `true` to pass the request on. */
-  async function evaluate(req: Request, res: Response, session: ExpressSession, route: { endpoint: EndpointName | null; activity: RequestActivity }): Promise<boolean> {
+  async function evaluate(req: Request, res: Response, session: ExpressSession, route: SessionRoute): Promise<boolean> {
     const record = session[SESSION_KEY];
-    const plan = await planFor(record, route.activity);
+    const plan = await planFor(record, route);
     // A store that writes conditionally checks in its own write; any other is re-read before the write.
     if (record !== undefined && !storeWritesConditionally(req)) protect(req, session);
     if (plan.discard) {

@@ -154,7 +154,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     try {
       // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
       if (!options.store) await learnEnded(record);
-      const plan = await planFor(record, route.activity);
+      const plan = await planFor(record, route);
       if (plan.discard) {
         report('refused', described(ctx), record, 'ended-session');
         await replaceSession(ctx, {});
