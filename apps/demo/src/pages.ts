@@ -12,6 +12,7 @@ export const ROUTES = Object.freeze({
   clock: '/clock',
   clockScript: '/assets/clock.js',
   element: '/assets/idle-session-warning.js',
+  checkTabs: '/assets/idle-session-check-tabs.js',
   styles: '/assets/demo.css',
 });
 
@@ -99,7 +100,8 @@ ${options.next ? html`<input type="hidden" name="next" value="${options.next}">`
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Sign in</button>
 </form>
-<p class="hint">Demo account: <kbd>demo</kbd> / <kbd>demo</kbd>. You are signed out after ${describeDuration(options.timeouts.idleTimeoutMs)} of inactivity.</p>`,
+<p class="hint">Demo account: <kbd>demo</kbd> / <kbd>demo</kbd>. You are signed out after ${describeDuration(options.timeouts.idleTimeoutMs)} of inactivity.</p>
+<script type="module" src="${ROUTES.checkTabs}"></script>`,
   );
 }
 

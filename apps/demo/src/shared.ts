@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuditEvent, ExpiryReason } from '@idle-session/express';
 import type { DemoConfig } from './config.js';
@@ -9,11 +11,23 @@ export interface DemoSession {
   notes?: string;
 }
 
-/** Files the sample app serves, by URL path: the stylesheet and the element's self-contained bundle. */
+const ELEMENT_BUNDLE = fileURLToPath(import.meta.resolve('@idle-session/element/bundle'));
+const ELEMENT_CHUNKS = join(dirname(ELEMENT_BUNDLE), 'chunks');
+
+/**
+ * Files the sample app serves, by URL path: the stylesheet, the element's bundle with the chunks it
+ * loads on demand (next to it, in `chunks/`), and the one-line check-tabs script of the login page.
+ */
 export const ASSET_FILES: Readonly<Record<string, string>> = Object.freeze({
   [ROUTES.styles]: fileURLToPath(new URL('../public/demo.css', import.meta.url)),
   [ROUTES.clockScript]: fileURLToPath(new URL('../public/clock.js', import.meta.url)),
-  [ROUTES.element]: fileURLToPath(import.meta.resolve('@idle-session/element/bundle')),
+  [ROUTES.element]: ELEMENT_BUNDLE,
+  [ROUTES.checkTabs]: fileURLToPath(import.meta.resolve('@idle-session/element/check-tabs-bundle')),
+  ...Object.fromEntries(
+    readdirSync(ELEMENT_CHUNKS)
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => [`${dirname(ROUTES.element)}/chunks/${name}`, join(ELEMENT_CHUNKS, name)]),
+  ),
 });
 
 /** Headers on every response of the sample app. */

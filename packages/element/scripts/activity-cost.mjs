@@ -15,6 +15,8 @@ const EVENTS = 100_000;
 const ROUNDS = 5;
 
 const bundle = await build({ ...bundleOptions, write: false });
+// The entry only: the page uses no chunk (no keep-drafts, no frames, English).
+const bundleEntry = bundle.outputFiles.find((file) => file.path.endsWith('idle-session-warning.bundle.js')).text;
 
 // A status endpoint in the page: a live session of 15 minutes, so the element listens as in production.
 const fakeServer = `
@@ -48,7 +50,7 @@ try {
     await page.setContent('<!doctype html><html lang="en"><title>bench</title><body></body></html>');
     await page.addScriptTag({ content: fakeServer });
     if (withElement) {
-      await page.addScriptTag({ type: 'module', content: bundle.outputFiles[0].text });
+      await page.addScriptTag({ type: 'module', content: bundleEntry });
       await page.evaluate(async () => {
         const el = document.createElement('idle-session-warning');
         document.body.append(el);

@@ -1,6 +1,7 @@
 // The one esbuild configuration of the self-contained bundle, shared by the build and the benchmarks,
 // so that what `pnpm bench` and the size check measure is what `pnpm build` ships.
 import { fileURLToPath } from 'node:url';
+import { minifyHTMLLiteralsPlugin } from 'esbuild-plugin-minify-html-literals';
 
 /** The packages the element builds on but does not own: kept out when measuring "the element alone". */
 export const LIT = Object.freeze(['lit', 'lit/*', '@lit/*', 'lit-html', 'lit-html/*', 'lit-element', 'lit-element/*']);
@@ -23,6 +24,8 @@ export const bundleOptions = Object.freeze({
   target: 'es2022',
   platform: 'browser',
   logLevel: 'warning',
+  // The element's html`` and css`` templates, minified (whitespace, CSS) as esbuild does not look inside template literals.
+  plugins: [minifyHTMLLiteralsPlugin({ filter: /[\\/]src[\\/].*\.ts$/ })],
 });
 
 /** esbuild options for the one-line `check-tabs` script of pages without the element: self-contained, no chunks. */
