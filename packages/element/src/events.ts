@@ -10,7 +10,7 @@ export interface RemainingDetail {
 export interface ExpiredDetail {
   /**
    * Why the session ended: `'idle'` (inactivity), `'absolute'` (maximum session length), or `null`
-   * when the server reports no session any more (signed out elsewhere).
+   * when the session was signed out (by this element, the page, another tab, or the server reports no session any more).
    */
   readonly reason: ExpiryReason | null;
 }

@@ -23,7 +23,7 @@ export const TAG_NAME = 'idle-session-warning';
  * - `active`: signed in, no dialog; activity sends keep-alives.
  * - `warning`: the modal warning with the countdown, "Stay signed in" and "Sign out".
  * - `expired`: the session ended through a timeout (idle or absolute); modal, with "Sign in again".
- * - `signed-out`: the server reports no session any more (signed out elsewhere); modal, with "Sign in again".
+ * - `signed-out`: signed out (here, in another tab, or the server reports no session any more); modal, with "Sign in again".
  * - `unreachable`: the deadline passed and the server could not be reached; modal, with "Try again".
  * - `other-session`: this page was built for a session that is no longer the browser's (the user signed
  *   in again, in another tab); modal, with "Reload page". It sends nothing more for either session.
@@ -1011,9 +1011,8 @@ export class IdleSessionWarning extends LitElement {
       this.requestUpdate();
       return;
     }
-    this.#withDrafts((module, storage) => module.clearDraft(storage, location.pathname));
-    const sessionId = this.#session?.sessionId;
-    if (sessionId) this.#sync?.post({ type: 'ended', sessionId, reason: null });
+    // Signed out: this tab shows it (even if the app keeps the page), the other tabs are told, the draft goes.
+    this.#end(null);
     const url = response.redirected && response.url ? response.url : this.loginUrl;
     if (this.dispatchEvent(new IdleSessionSignedOutEvent(url))) location.assign(url);
   };
