@@ -11,8 +11,12 @@ import { channelName, TabSync, type TabMessage } from './tab-sync.js';
 
 type Drafts = typeof import('./drafts.js');
 let drafts: Promise<Drafts> | undefined;
-/** The drafts module: a separate chunk, loaded once, only by elements with `keep-drafts`. */
-const loadDrafts = (): Promise<Drafts> => (drafts ??= import('./drafts.js'));
+/** The drafts module: a separate chunk, loaded once (tried again after a failed fetch), only by elements with `keep-drafts`. */
+const loadDrafts = (): Promise<Drafts> =>
+  (drafts ??= import('./drafts.js').catch((error: unknown) => {
+    drafts = undefined;
+    throw error;
+  }));
 
 /** The tag name that `@idle-session/element/define` registers: `idle-session-warning`. */
 export const TAG_NAME = 'idle-session-warning';
@@ -418,6 +422,9 @@ export class IdleSessionWarning extends LitElement {
       } catch (error) {
         console.error(`<${TAG_NAME} activity-origins>: ${(error as Error).message}`);
       }
+    }, () => {
+      // The chunk could not be fetched (offline): try again at the next focus in a frame.
+      if (this.#stopFrames === null) this.#stopFrames = undefined;
     });
   }
 
