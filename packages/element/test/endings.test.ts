@@ -63,9 +63,17 @@ function peer(): { channel: BroadcastChannel; seen: unknown[] } {
 }
 
 /** Lets cross-tab messages arrive (real time: BroadcastChannel delivery is a real task), then settles. */
-async function deliver(el: IdleSessionWarning): Promise<void> {
-  await realDelay(20);
-  await settle(clock, el);
+/**
+ * Lets channel messages arrive (a real task away, later on a loaded machine) and settles. With
+ * `until`, waits (up to 5 s of real time) until it holds; without, waits one short real delay
+ * (for "nothing happened" checks).
+ */
+async function deliver(el: IdleSessionWarning, until?: () => boolean): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    await realDelay(20);
+    await settle(clock, el);
+    if (!until || until()) return;
+  }
 }
 
 function record<E extends Event>(target: EventTarget, type: string): E[] {
@@ -109,7 +117,7 @@ describe('check messages from other tabs', () => {
     await advance(clock, 10 * SECOND, el);
     const checkAt = Date.now();
     channel.postMessage({ v: 1, type: 'check', sessionId: null });
-    await deliver(el);
+    await deliver(el, () => server.statusCalls.length === 2);
     expect(server.statusCalls.map((c) => c.at - checkAt)).to.deep.equal([-10 * SECOND, 0]);
     await advance(clock, 1_499, el);
     expect(server.statusCalls).to.have.length(2);
@@ -126,7 +134,7 @@ describe('check messages from other tabs', () => {
     const { channel } = peer();
     server.signedOut = true;
     channel.postMessage({ v: 1, type: 'check', sessionId: null });
-    await deliver(el);
+    await deliver(el, () => el.state === 'signed-out');
     expect(server.statusCalls).to.have.length(2);
     expect(el.getAttribute('state')).to.equal('signed-out');
     expect(text(part(el, 'message'))).to.equal('You have been signed out.');
@@ -160,13 +168,13 @@ describe('check messages from other tabs', () => {
       sessionId: 'session-0',
     };
     channel.postMessage({ v: 1, type: 'status', sessionId: 'session-0', receivedAt: Date.now(), body });
-    await deliver(el);
+    await deliver(el, () => server.statusCalls.length === 2);
     expect(server.statusCalls).to.have.length(2);
     expect(el.state).to.equal('active');
     await advance(clock, 5 * SECOND, el); // past the second check
     const before = server.statusCalls.length;
     channel.postMessage({ v: 1, type: 'ended', sessionId: 'session-0', reason: 'idle' });
-    await deliver(el);
+    await deliver(el, () => server.statusCalls.length === before + 1);
     expect(server.statusCalls).to.have.length(before + 1);
     expect(el.state, 'not ended by a message about another session').to.equal('active');
     expect(expired).to.deep.equal([]);
@@ -188,7 +196,7 @@ describe('the page\'s own sign-out tells the other tabs', () => {
     const form = el.parentElement!.querySelector('form')!;
     stayOnPage(form, 'submit');
     form.requestSubmit();
-    await deliver(el);
+    await deliver(el, () => seen.length > 0);
     expect(seen).to.deep.equal([{ v: 1, type: 'check', sessionId: null }]);
   });
 
@@ -198,7 +206,7 @@ describe('the page\'s own sign-out tells the other tabs', () => {
     const link = el.parentElement!.querySelector('a')!;
     stayOnPage(link, 'click');
     link.click();
-    await deliver(el);
+    await deliver(el, () => seen.length > 0);
     expect(seen).to.deep.equal([{ v: 1, type: 'check', sessionId: null }]);
   });
 
@@ -222,7 +230,7 @@ describe('announce', () => {
   it('the first status answer posts check with the session\'s id, once', async () => {
     const { seen } = peer();
     const el = await mount();
-    await deliver(el);
+    await deliver(el, () => seen.length > 0);
     const checks = (): unknown[] => seen.filter((m) => (m as { type: string }).type === 'check');
     expect(checks()).to.deep.equal([{ v: 1, type: 'check', sessionId: 'session-1' }]);
     expect((seen[0] as { type: string }).type, 'the announce comes first').to.equal('check');
@@ -236,7 +244,7 @@ describe('announce', () => {
     server.signedOut = true;
     const { seen } = peer();
     const el = await mount();
-    await deliver(el);
+    await deliver(el, () => seen.length > 0);
     expect(el.state).to.equal('none');
     expect(seen).to.deep.equal([{ v: 1, type: 'check', sessionId: null }]);
   });
@@ -257,7 +265,7 @@ describe('other-session', () => {
     server.sessionId = 'session-2';
     const { channel } = peer();
     channel.postMessage({ v: 1, type: 'check', sessionId: 'session-2' });
-    await deliver(el);
+    await deliver(el, () => el.state === 'other-session');
     expect(el.getAttribute('state')).to.equal('other-session');
     expect(dialogOf(el).open).to.equal(true);
     expect(text(part(el, 'reload-button'))).to.equal('Reload page');
@@ -513,10 +521,9 @@ describe('drafts (keep-drafts, draft-owner)', () => {
         <idle-session-warning keep-drafts draft-owner="u1" draft-max-age-ms="3600000"></idle-session-warning>
       </div>`,
     );
-    await deliver(el);
-    await settle(clock, el);
-    expect(el.state).to.equal('active');
     const textarea = el.parentElement!.querySelector('textarea')!;
+    await deliver(el, () => textarea.value !== '');
+    expect(el.state).to.equal('active');
     expect(textarea.value).to.equal('Unsent text');
     expect(keys()).to.deep.equal([`${DRAFT_PREFIX}/fresh-elsewhere`]);
     expect(sessionStorage.getItem('unrelated')).to.equal('kept');
@@ -539,8 +546,7 @@ describe('drafts (keep-drafts, draft-owner)', () => {
         <idle-session-warning keep-drafts draft-owner="u1" draft-max-age-ms="3600000"></idle-session-warning>
       </div>`,
     );
-    await deliver(el);
-    await settle(clock, el);
+    await deliver(el, () => keys().length === 0);
     expect(el.parentElement!.querySelector('textarea')!.value).to.equal('');
     expect(keys()).to.deep.equal([]);
   });

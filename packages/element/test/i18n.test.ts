@@ -4,7 +4,7 @@ import '../src/define.js';
 import type { IdleSessionWarning } from '../src/idle-session-warning.js';
 import { draftKey } from '../src/drafts.js';
 import { formatCountdown, formatDuration } from '../src/format.js';
-import { stringsFor } from '../src/strings.js';
+import { loadLocale, stringsFor } from '../src/strings.js';
 import { advance, FakeServer, installClock, MINUTE, part, settle, text, watchErrors } from './helpers.js';
 
 let clock: InstalledClock;
@@ -49,6 +49,8 @@ describe('<idle-session-warning> words', () => {
   it('speaks German inside lang="de": every string of the warning and the expiry', async () => {
     const root = await settled(fixture(html`<div lang="de"><idle-session-warning></idle-session-warning></div>`));
     const el = root.querySelector('idle-session-warning')!;
+    // German is a chunk of its own, fetched once a page needs it: the element asked for it, wait for the same fetch.
+    await loadLocale('de');
     await advance(clock, WARN_AT, el);
     expect(el.state).to.equal('warning');
     expect(text(part(el, 'title'))).to.equal('Ihre Sitzung läuft gleich ab');
