@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
+import { screenshot, screenshotTitles } from './screenshots.js';
 import { startDemo, type DemoServer } from './server.js';
 
 // Real time, real browser, real server: the idle timeout is 6 s and the warning shows 3 s before it.
@@ -82,14 +81,6 @@ async function signIn(page: Page, server: DemoServer): Promise<{ setCookie: stri
   return { setCookie: await response.headerValue('set-cookie') };
 }
 
-/** The README's pictures of each state, taken here in real Chromium (Express run only). */
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
-async function screenshot(page: Page, framework: string, name: string): Promise<void> {
-  if (framework !== 'express') return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
-}
-
 const elementState = (page: Page) => page.locator('idle-session-warning').getAttribute('state');
 const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __idle: Recorded }).__idle);
 const serverStatus = async (page: Page, server: DemoServer) => (await page.request.get(`${server.url}/idle-session/status`)).json();
@@ -157,6 +148,39 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(await page.locator('#expiry-reason').innerText()).toMatch(/after 6 seconds of inactivity/);
     await screenshot(page, framework, 'login-after-expiry');
+    await context.close();
+  });
+
+  it('5. a background tab counts down in its title during the warning, gets its title back on return, and says "Signed out" after', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, server);
+    const original = await page.title();
+    // Headless Chromium reports every tab as visible: emulate a tab the user is not looking at.
+    const look = (state: 'hidden' | 'visible') =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => value });
+        document.dispatchEvent(new Event('visibilitychange'));
+        return { title: document.title, state: document.querySelector('idle-session-warning')!.getAttribute('state') };
+      }, state);
+    await look('hidden');
+    expect(await page.title(), 'no cue before the warning').toBe(original);
+
+    await page.waitForFunction(() => document.querySelector('idle-session-warning')?.getAttribute('state') === 'warning', undefined, {
+      timeout: IDLE_MS + PATIENCE_MS,
+      polling: 50,
+    });
+    const countdown = await page.title();
+    expect(countdown).toMatch(/^Signing out in 0:0[1-3] · /);
+    expect(countdown.endsWith(` · ${original}`)).toBe(true);
+    // Back to the tab while the warning is up: the title is exactly what it was, at once.
+    const back = await look('visible');
+    if (back.state === 'warning') expect(back.title).toBe(original);
+    else expect(back.title, 'expired meanwhile (a loaded machine): the title says so').toBe(`Signed out · ${original}`);
+
+    await look('hidden');
+    await expect.poll(() => elementState(page), { timeout: IDLE_MS + PATIENCE_MS }).toBe('expired');
+    expect(await page.title()).toBe(`Signed out · ${original}`);
+    await screenshotTitles(browser, framework, 'title-cue', [countdown, await page.title()]);
     await context.close();
   });
 

@@ -768,7 +768,13 @@ export class IdleSessionWarning extends LitElement {
 
   #onTabMessage = (message: TabMessage): void => {
     const session = this.#session;
-    if (!session?.sessionId || !this.#isLive()) return;
+    if (!session?.sessionId) return;
+    if ((this.#state === 'signed-out' || this.#state === 'expired') && message.type === 'check' && message.sessionId && message.sessionId !== session.sessionId) {
+      // Ended here, and a page of another session loaded (signed in again elsewhere): ask, to say so.
+      if (this.#inflight === 0) void this.#send('status', 'auto');
+      return;
+    }
+    if (!this.#isLive()) return;
     if (message.type === 'check' || message.sessionId !== session.sessionId) {
       // Maybe an ending, or another session: only the server can say (a message proves nothing).
       if (message.sessionId !== session.sessionId) this.#check();

@@ -251,6 +251,23 @@ describe('announce', () => {
 });
 
 describe('other-session', () => {
+  it('a tab that already shows signed-out moves to other-session when a page of a newer session announces itself', async () => {
+    const el = await mount();
+    const { channel } = peer();
+    server.signedOut = true;
+    channel.postMessage({ v: 1, type: 'check', sessionId: null });
+    await deliver(el, () => el.state === 'signed-out');
+    // The user signs in again in another tab; its page announces the new session.
+    server.signedOut = false;
+    server.sessionId = 'session-2';
+    const before = server.statusCalls.length;
+    channel.postMessage({ v: 1, type: 'check', sessionId: 'session-2' });
+    await deliver(el, () => el.state === 'other-session');
+    expect(el.getAttribute('state')).to.equal('other-session');
+    expect(server.statusCalls, 'asked the server once').to.have.length(before + 1);
+    expect(server.keepAliveCalls).to.deep.equal([]);
+  });
+
   it('a newer session in the browser: other-session, "Reload page", no expired event, no keep-alive after', async () => {
     const el = await mount();
     const expired = record<IdleSessionExpiredEvent>(el, 'idle-session-expired');
