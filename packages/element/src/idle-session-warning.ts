@@ -370,6 +370,8 @@ export class IdleSessionWarning extends LitElement {
     this.#abort = new AbortController();
     this.#sync = new TabSync(channelName(this.endpoint), this.#onTabMessage);
     this.#reflect();
+    // Connected again after a move: render again, so that a dialog that was up is made modal again.
+    this.requestUpdate();
     // What editable regions hold before the user types is their default, never a draft.
     this.#withDrafts((module) => module.rememberDefaults(document));
     document.addEventListener('submit', this.#onLeave, true);
@@ -847,8 +849,9 @@ export class IdleSessionWarning extends LitElement {
   #titleCue(): string {
     const t = this.#t();
     if (ENDED.includes(this.#state)) return t.titleEnded;
-    const unseen = this.#unseen || document.visibilityState === 'hidden';
-    return this.#state === 'warning' && unseen ? fill(t.titleWarning, 'time', clock(this.#deadline - Date.now())) : '';
+    if (!this.#unseen && document.visibilityState !== 'hidden') return '';
+    if (this.#state === 'unreachable') return t.unreachableTitle;
+    return this.#state === 'warning' ? fill(t.titleWarning, 'time', clock(this.#deadline - Date.now())) : '';
   }
 
   #reflect(): void {
@@ -866,7 +869,8 @@ export class IdleSessionWarning extends LitElement {
     const changed = state !== this.#renderedState;
     this.#renderedState = state;
     if (this.#isModal(state)) {
-      if (!dialog.open) {
+      if (!dialog.matches(':modal')) {
+        // Not shown yet, or shown but no longer modal (the element was moved: a move leaves the top layer).
         this.#returnFocus ??= rememberFocus();
         this.#onTop(dialog, true);
       } else if (changed) {
@@ -908,7 +912,8 @@ export class IdleSessionWarning extends LitElement {
    * new phase is announced anew).
    */
   #onTop(dialog = this.renderRoot.querySelector('dialog'), again = false): void {
-    if (!dialog) return;
+    // Opening the dialog is `updated()`'s job (it remembers where focus was first).
+    if (!dialog || (!again && !dialog.open)) return;
     for (let node: Element | null = this; node; node = node.parentElement ?? ((node.getRootNode() as ShadowRoot).host || null)) {
       if (node.hasAttribute('inert')) {
         node.removeAttribute('inert');
@@ -918,7 +923,7 @@ export class IdleSessionWarning extends LitElement {
     const box = dialog.getBoundingClientRect();
     // Hit testing skips inert (blocked) content: the host is hit only when the dialog is on top and usable.
     const covered = box.width > 0 && (this.getRootNode() as Document).elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) !== this;
-    if (!again && !covered && dialog.open) return;
+    if (!again && !covered) return;
     if (dialog.open) dialog.close();
     dialog.showModal();
     const target = this.renderRoot.querySelector<HTMLElement>('[data-autofocus]') ?? this.renderRoot.querySelector<HTMLElement>('h2');

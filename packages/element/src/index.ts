@@ -29,3 +29,4 @@ export { ActivityController, DOCUMENT_ACTIVITY_EVENTS, WINDOW_ACTIVITY_EVENTS } 
 export { formatCountdown, formatDuration } from './format.js';
 export { endpointUrl, REQUEST_TIMEOUT_MS, requestStatus, type StatusResult } from './status-client.js';
 export { styles } from './styles.js';
+export { EN, loadLocale, LOCALE_LOADERS, stringsFor, type IdleSessionStrings } from './strings.js';

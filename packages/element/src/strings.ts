@@ -84,9 +84,11 @@ export const EN: Readonly<IdleSessionStrings> = Object.freeze({
 
 /**
  * The languages other than English, by primary language subtag, each loaded only when a page uses
- * it (a separate chunk of the bundle, fetched once).
+ * it (a separate chunk of the bundle, fetched once): `{ de: () => import('./locales/de.js') }`. An
+ * app may add its own: `LOCALE_LOADERS.fr = () => import('./my-french.js')` (a module whose default
+ * export is a complete {@link IdleSessionStrings}). A loader that fails leaves English.
  */
-const LOADERS: Record<string, () => Promise<{ default: Readonly<IdleSessionStrings> }>> = {
+export const LOCALE_LOADERS: Record<string, () => Promise<{ default: Readonly<IdleSessionStrings> }>> = {
   de: () => import('./locales/de.js'),
 };
 const loaded: Record<string, Readonly<IdleSessionStrings>> = { en: EN };
@@ -99,16 +101,17 @@ function primary(lang: string | null | undefined): string {
 
 /**
  * Loads the built-in table of a language, when there is one and it is not loaded yet.
- * @returns a promise that settles once it is loaded (or failed to load: English stays), or `null`
- * when nothing needs loading.
+ * @returns a promise that settles once it is loaded (or failed to load: then English stays, and the
+ * language counts as loaded, so it is never asked for again), or `null` when nothing needs loading.
  */
 export function loadLocale(lang: string | null | undefined): Promise<unknown> | null {
   const key = primary(lang);
-  const loader = LOADERS[key];
+  const loader = LOCALE_LOADERS[key];
   if (!loader || loaded[key]) return null;
   return (loading[key] ??= loader().then(
     (module) => (loaded[key] = module.default),
-    () => undefined,
+    // Not fetched (offline, an old page after a redeploy): English for the rest of this page's life.
+    () => (loaded[key] = EN),
   ));
 }
 

@@ -7,6 +7,7 @@ import type { IdleSessionWarning } from '../src/idle-session-warning.js';
 import type { IdleSessionExpiredEvent } from '../src/events.js';
 import { advance, dialogOf, FakeServer, installClock, MINUTE, part, settle, START, text, watchErrors } from './helpers.js';
 import { realDelay } from './tabs.js';
+import { LOCALE_LOADERS } from '../src/strings.js';
 
 // Mocha's `before` (not in mocha-globals.d.ts).
 declare function before(fn: () => void | Promise<void>): void;
@@ -658,5 +659,75 @@ describe('the warning stays on top and usable', () => {
     expect(el.state).to.equal('active');
     expect(dialogOf(el).open).to.equal(false);
     expect(app.hasAttribute('inert'), 'the app\'s inert is back').to.equal(true);
+  });
+});
+
+describe('what trying to break it found', () => {
+  it('a language whose chunk cannot be fetched shows English, and the page keeps working (no endless re-render)', async () => {
+    LOCALE_LOADERS.xx = () => Promise.reject(new TypeError('Failed to fetch dynamically imported module'));
+    try {
+      const el = await mount(html`<div lang="xx"><idle-session-warning></idle-session-warning></div>`);
+      await advance(clock, WARN_AT, el);
+      expect(el.state).to.equal('warning');
+      expect(text(part(el, 'title'))).to.equal('Your session is about to end');
+      // A page in an endless render loop never gets here: a click still works.
+      part(el, 'extend-button')!.click();
+      await settle(clock, el);
+      expect(el.state).to.equal('active');
+    } finally {
+      delete LOCALE_LOADERS.xx;
+    }
+  });
+
+  it('moved to another container while the warning is up, the dialog is modal again', async () => {
+    const el = await mount(html`<div><section></section><idle-session-warning></idle-session-warning></div>`);
+    await advance(clock, WARN_AT, el);
+    expect(dialogOf(el).matches(':modal')).to.equal(true);
+    el.parentElement!.querySelector('section')!.append(el); // a move: disconnected, then connected
+    await settle(clock, el);
+    await el.updateComplete;
+    expect(el.state).to.equal('warning');
+    expect(dialogOf(el).matches(':modal'), 'modal again, with its backdrop, above the page').to.equal(true);
+  });
+
+  it('the warning opens once, and a mouse click on "Stay signed in" puts the caret and selection back', async () => {
+    const el = await mount(html`<div><textarea>Hello brave new world</textarea><idle-session-warning></idle-session-warning></div>`);
+    const textarea = el.parentElement!.querySelector('textarea')!;
+    textarea.focus();
+    textarea.setSelectionRange(6, 11);
+    let opened = 0;
+    const showModal = HTMLDialogElement.prototype.showModal;
+    HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
+      opened++;
+      showModal.call(this);
+    };
+    try {
+      await advance(clock, WARN_AT, el);
+    } finally {
+      HTMLDialogElement.prototype.showModal = showModal;
+    }
+    expect(el.state).to.equal('warning');
+    expect(opened, 'shown once, not once by the timer and again by the render').to.equal(1);
+    const box = part(el, 'extend-button')!.getBoundingClientRect();
+    await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
+    await resetMouse();
+    await settle(clock, el);
+    expect(el.state).to.equal('active');
+    expect(document.activeElement).to.equal(textarea);
+    expect([textarea.selectionStart, textarea.selectionEnd]).to.deep.equal([6, 11]);
+  });
+
+  it('a hidden tab that cannot reach the server at the deadline says so in its title', async () => {
+    document.title = TITLE;
+    const el = await mount();
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+    await advance(clock, WARN_AT, el);
+    expect(el.state).to.equal('warning');
+    server.script.status.push(...Array.from({ length: 20 }, () => 'network-error' as const));
+    server.script.keepalive.push(...Array.from({ length: 20 }, () => 'network-error' as const));
+    await advance(clock, 2 * MINUTE + 5 * SECOND, el);
+    expect(el.state).to.equal('unreachable');
+    expect(document.title).to.equal(`Cannot reach the server · ${TITLE}`);
   });
 });
