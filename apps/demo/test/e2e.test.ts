@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { elementState, enteredAt, PATIENCE_MS, recorded, RECORDER, serverDeadline, serverStatus } from './browser.js';
 import { launchChromium } from './chromium.js';
 import { screenshot, screenshotTitles } from './screenshots.js';
 import { startDemo, type DemoServer } from './server.js';
@@ -13,53 +14,6 @@ import { startDemo, type DemoServer } from './server.js';
 // poll timeouts below.
 const IDLE_MS = 6_000;
 const WARN_MS = 3_000;
-/** How long a wait for something the browser will do may take on a loaded machine before it fails. */
-const PATIENCE_MS = 15_000;
-/** Date.now() and the server's clock are the same clock, but both round to whole milliseconds. */
-const ROUNDING_MS = 5;
-
-/** Records every value the element's `state` attribute takes (with the page's Date.now()), and every idle-session event. */
-const RECORDER = `
-  // Clicks survive the tab's own navigation (a sign-out form post), so they live in sessionStorage.
-  window.__idle = { states: [], events: [], get clicks() { return JSON.parse(sessionStorage.getItem('__idle.clicks') || '[]'); } };
-  const recordClick = () => sessionStorage.setItem('__idle.clicks', JSON.stringify([...window.__idle.clicks, Date.now()]));
-  for (const type of ['idle-session-warning-shown', 'idle-session-extended', 'idle-session-expired']) {
-    document.addEventListener(type, (event) => window.__idle.events.push({ type, detail: event.detail, at: Date.now() }), true);
-  }
-  document.addEventListener('click', recordClick, true);
-  document.addEventListener('DOMContentLoaded', () => {
-    const element = document.querySelector('idle-session-warning');
-    if (!element) return;
-    new MutationObserver(() => window.__idle.states.push({ state: element.getAttribute('state'), at: Date.now() }))
-      .observe(element, { attributes: true, attributeFilter: ['state'] });
-  });
-`;
-
-interface Recorded {
-  states: { state: string | null; at: number }[];
-  events: { type: string; detail: unknown; at: number }[];
-  clicks: number[];
-}
-
-/** When the page's element first took `state`, by the page's own clock; fails if it never did. */
-async function enteredAt(page: Page, state: string): Promise<number> {
-  const entry = (await recorded(page)).states.find((s) => s.state === state);
-  expect(entry, `the element never entered "${state}"`).toBeDefined();
-  return entry!.at;
-}
-
-/**
- * The server's idle deadline for the page's session, as the test's Date.now() would read it. The server
- * computed `remainingMs` at some moment between `before` and `after`, so the true deadline lies in
- * [`earliest`, `latest`]: assert "not before the deadline" against `earliest`, "after the deadline" against `latest`.
- */
-async function serverDeadline(page: Page, server: DemoServer): Promise<{ earliest: number; latest: number; body: Record<string, unknown> }> {
-  const before = Date.now();
-  const body = await serverStatus(page, server);
-  const after = Date.now();
-  expect(body).toMatchObject({ state: 'active' });
-  return { earliest: before + body.remainingMs - ROUNDING_MS, latest: after + body.remainingMs + ROUNDING_MS, body };
-}
 
 async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
@@ -81,9 +35,6 @@ async function signIn(page: Page, server: DemoServer): Promise<{ setCookie: stri
   return { setCookie: await response.headerValue('set-cookie') };
 }
 
-const elementState = (page: Page) => page.locator('idle-session-warning').getAttribute('state');
-const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __idle: Recorded }).__idle);
-const serverStatus = async (page: Page, server: DemoServer) => (await page.request.get(`${server.url}/idle-session/status`)).json();
 
 describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (framework) => {
   let server: DemoServer;
@@ -288,9 +239,9 @@ describe.each(['express', 'koa'])('sample app end to end (%s, Chromium)', (frame
     const { context, page } = await newPage(browser);
     await signIn(page, server);
     await expect.poll(() => page.locator('#server-clock').innerText(), { timeout: PATIENCE_MS }).toMatch(/\d/);
-    const before = (await serverStatus(page, server)) as { idleRemainingMs: number };
+    const before = await serverStatus(page, server);
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // two ticks of the stream, no user activity
-    const after = (await serverStatus(page, server)) as { idleRemainingMs: number };
+    const after = await serverStatus(page, server);
     expect(after.idleRemainingMs).toBeLessThan(before.idleRemainingMs - 1_000); // the open stream did not extend it
     // Signed out by another request of this browser (another tab, or a curl with its cookie).
     const token = (await page.locator('meta[name="csrf-token"]').getAttribute('content'))!;

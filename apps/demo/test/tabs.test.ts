@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNEL, elementState, enteredAt, PATIENCE_MS, recorded, RECORDER, serverDeadline, serverStatus, type Recorded } from './browser.js';
 import { launchChromium } from './chromium.js';
 import { screenshot } from './screenshots.js';
 import { startDemo, type DemoServer } from './server.js';
@@ -13,17 +14,12 @@ import { startDemo, type DemoServer } from './server.js';
 // noticed something. Waits for the browser use the generous poll timeouts below.
 const IDLE_MS = 60_000;
 const WARN_MS = 30_000;
-/** How long a wait for something the browser will do may take on a loaded machine before it fails. */
-const PATIENCE_MS = 15_000;
-/** Date.now() and the server's clock are the same clock, but both round to whole milliseconds. */
-const ROUNDING_MS = 5;
 /** What the element promises: an ending or a newer session elsewhere, or the user's return, shows within 2 s. */
 const PROMPT_MS = 2_000;
 /** The element asks the server when the user comes back only if its last answer is older than this. */
 const RESYNC_MS = 5_000;
 /** How long the test types into a tab that must not send keep-alives any more. */
 const TYPING_MS = 4_000;
-const CHANNEL = 'idle-session /idle-session';
 const CHECK_TABS = '/assets/idle-session-check-tabs.js';
 const KEEPALIVE = '/idle-session/keepalive';
 /** Playwright's defaults that would keep the back-forward cache off, or keep background tabs from being throttled as users' are. */
@@ -34,70 +30,7 @@ const BFCACHE_BLOCKING_ARGS = [
   '--disable-renderer-backgrounding',
 ];
 
-/**
- * Records, with the page's Date.now(): when the document was created and loaded, every value the element's
- * `state` attribute takes, every message on the elements' tab channel, every `pageshow`, and (in
- * sessionStorage, so they survive the tab's own navigation) every click.
- */
-const RECORDER = `
-  window.__idle = {
-    createdAt: Date.now(), loadedAt: null, states: [], messages: [], pageshows: [],
-    get clicks() { return JSON.parse(sessionStorage.getItem('__idle.clicks') || '[]'); },
-  };
-  const recordClick = () => sessionStorage.setItem('__idle.clicks', JSON.stringify([...window.__idle.clicks, Date.now()]));
-  document.addEventListener('click', recordClick, true);
-  addEventListener('pageshow', (event) => window.__idle.pageshows.push({ persisted: event.persisted, at: Date.now() }));
-  try {
-    new BroadcastChannel(${JSON.stringify(CHANNEL)}).onmessage = (event) => window.__idle.messages.push({ ...event.data, at: Date.now() });
-  } catch {}
-  document.addEventListener('DOMContentLoaded', () => {
-    window.__idle.loadedAt = Date.now();
-    const element = document.querySelector('idle-session-warning');
-    if (!element) return;
-    new MutationObserver(() => window.__idle.states.push({ state: element.getAttribute('state'), at: Date.now() }))
-      .observe(element, { attributes: true, attributeFilter: ['state'] });
-  });
-`;
-
-interface Recorded {
-  createdAt: number;
-  loadedAt: number | null;
-  states: { state: string | null; at: number }[];
-  messages: { type: string; sessionId?: string | null; at: number }[];
-  pageshows: { persisted: boolean; at: number }[];
-  clicks: number[];
-}
-
-interface StatusBody {
-  state: string;
-  remainingMs: number;
-  sessionId: string | null;
-}
-
-const elementState = (page: Page) => page.locator('idle-session-warning').getAttribute('state');
-const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __idle: Recorded }).__idle);
-const serverStatus = async (page: Page, server: DemoServer): Promise<StatusBody> =>
-  (await page.request.get(`${server.url}/idle-session/status`)).json();
 const csrfToken = async (page: Page) => (await page.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '';
-
-/** When the page's element first took `state`, by the page's own clock; fails if it never did. */
-async function enteredAt(page: Page, state: string): Promise<number> {
-  const entry = (await recorded(page)).states.find((s) => s.state === state);
-  expect(entry, `the element never entered "${state}"`).toBeDefined();
-  return entry!.at;
-}
-
-/**
- * The server's idle deadline for the browser's session, as the test's Date.now() would read it: the server
- * computed `remainingMs` between `before` and `after`, so the deadline lies in [`earliest`, `latest`].
- */
-async function serverDeadline(page: Page, server: DemoServer): Promise<{ earliest: number; latest: number; body: StatusBody }> {
-  const before = Date.now();
-  const body = await serverStatus(page, server);
-  const after = Date.now();
-  expect(body).toMatchObject({ state: 'active' });
-  return { earliest: before + body.remainingMs - ROUNDING_MS, latest: after + body.remainingMs + ROUNDING_MS, body };
-}
 
 /** Fills the login form the page shows and sends it with the keyboard (a mouse left over a page could count as activity there). */
 async function submitLogin(page: Page, server: DemoServer): Promise<void> {
