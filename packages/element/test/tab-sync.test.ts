@@ -242,7 +242,15 @@ describe('messages between tabs are validated', () => {
     expect(parseTabMessage({ v: 1, type: 'sending', sessionId: 's' })).to.deep.equal({ type: 'sending', sessionId: 's' });
     expect(parseTabMessage({ v: 1, type: 'ended', sessionId: 's', reason: 'idle', extra: 1 })).to.deep.equal({ type: 'ended', sessionId: 's', reason: 'idle' });
     expect(parseTabMessage({ v: 1, type: 'status', sessionId: 's', receivedAt: 1, body: body(5_000, 's') })?.type).to.equal('status');
+    // A check names the browser's session, or none (`null`, or left out by an older sender).
+    expect(parseTabMessage({ v: 1, type: 'check', sessionId: null })).to.deep.equal({ type: 'check', sessionId: null });
+    expect(parseTabMessage({ v: 1, type: 'check' })).to.deep.equal({ type: 'check', sessionId: null });
+    expect(parseTabMessage({ v: 1, type: 'check', sessionId: 's', extra: 1 })).to.deep.equal({ type: 'check', sessionId: 's' });
     for (const bad of [
+      { v: 1, type: 'check', sessionId: '' },
+      { v: 1, type: 'check', sessionId: 7 },
+      { v: 1, type: 'check', sessionId: 'x'.repeat(101) },
+      { v: 2, type: 'check', sessionId: null },
       null,
       'text',
       [],
