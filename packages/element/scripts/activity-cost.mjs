@@ -3,7 +3,7 @@
 // element, through puppeteer-core (the one @web/test-runner-chrome already depends on; nothing is downloaded).
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
-import { bundleOptions } from './bundle-options.mjs';
+import { bundleOptions, ENTRY } from './bundle-options.mjs';
 import { assertChromium, chromiumArgs, chromiumPath } from '../../../scripts/chromium.mjs';
 
 assertChromium('The activity-cost benchmark');
@@ -16,7 +16,7 @@ const ROUNDS = 5;
 
 const bundle = await build({ ...bundleOptions, write: false });
 // The entry only: the page uses no chunk (no keep-drafts, no frames, English).
-const bundleEntry = bundle.outputFiles.find((file) => file.path.endsWith('idle-session-warning.bundle.js')).text;
+const bundleEntry = bundle.outputFiles.find((file) => file.path.endsWith(`${ENTRY}.js`)).text;
 
 // A status endpoint in the page: a live session of 15 minutes, so the element listens as in production.
 const fakeServer = `

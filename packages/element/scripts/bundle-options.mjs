@@ -6,6 +6,9 @@ import { minifyHTMLLiteralsPlugin } from 'esbuild-plugin-minify-html-literals';
 /** The packages the element builds on but does not own: kept out when measuring "the element alone". */
 export const LIT = Object.freeze(['lit', 'lit/*', '@lit/*', 'lit-html', 'lit-html/*', 'lit-element', 'lit-element/*']);
 
+/** The bundle's entry, as esbuild names it (`dist/idle-session-warning.bundle.js`). */
+export const ENTRY = 'idle-session-warning.bundle';
+
 /**
  * esbuild options for src/define.ts with lit and @idle-session/core: minified ESM for browsers, written
  * to `dist/idle-session-warning.bundle.js`. What only some pages use (languages other than English,
@@ -14,7 +17,7 @@ export const LIT = Object.freeze(['lit', 'lit/*', '@lit/*', 'lit-html', 'lit-htm
  */
 export const bundleOptions = Object.freeze({
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
-  entryPoints: { 'idle-session-warning.bundle': 'src/define.ts' },
+  entryPoints: { [ENTRY]: 'src/define.ts' },
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,

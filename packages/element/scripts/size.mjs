@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { bundleOptions, LIT } from './bundle-options.mjs';
+import { bundleOptions, ENTRY, LIT } from './bundle-options.mjs';
 
 const root = new URL('../dist/size/', import.meta.url);
 await rm(root, { recursive: true, force: true });
@@ -18,7 +18,7 @@ for (const [variant, external] of [['full', []], ['alone', LIT]]) {
   const outdir = new URL(`${variant}/`, root).pathname;
   const result = await build({ ...bundleOptions, outdir, external, legalComments: 'none', metafile: true });
   for (const [file, output] of Object.entries(result.metafile.outputs)) {
-    const isEntry = file.endsWith('idle-session-warning.bundle.js');
+    const isEntry = file.endsWith(`${ENTRY}.js`);
     const staticChunks = output.imports.filter((i) => i.kind === 'import-statement' && !i.external);
     if (isEntry && staticChunks.length > 0) {
       throw new Error(`${file} imports ${staticChunks.map((i) => i.path).join(', ')} statically: every page would load them. Keep chunks on-demand only.`);

@@ -355,7 +355,7 @@ export class IdleSessionWarning extends LitElement {
 
   /** Milliseconds left before the session ends by the last server answer, or `null` without a session. */
   get remainingMs(): number | null {
-    return this.#session && (this.#state === 'active' || this.#state === 'warning' || this.#state === 'unreachable')
+    return this.#session && this.#isLive()
       ? Math.max(0, this.#deadline - Date.now())
       : null;
   }
