@@ -11,7 +11,12 @@ import { channelName, TabSync, type TabMessage } from './tab-sync.js';
 
 type Drafts = typeof import('./drafts.js');
 let drafts: Promise<Drafts> | undefined;
-/** The drafts module: a separate chunk, loaded once (tried again after a failed fetch), only by elements with `keep-drafts`. */
+/**
+ * The drafts module: a separate chunk, loaded once, only by elements with `keep-drafts`. After a failed
+ * fetch it is asked for again at the next need; today's browsers keep a failed module in their module
+ * map (whatwg/html#6768, fixed in the spec by whatwg/html#10327, not yet shipped), so that retry works
+ * only where the fix has shipped, and drafts are otherwise off until the page reloads.
+ */
 const loadDrafts = (): Promise<Drafts> =>
   (drafts ??= import('./drafts.js').catch((error: unknown) => {
     drafts = undefined;
@@ -425,7 +430,7 @@ export class IdleSessionWarning extends LitElement {
         console.error(`<${TAG_NAME} activity-origins>: ${(error as Error).message}`);
       }
     }, () => {
-      // The chunk could not be fetched (offline): try again at the next focus in a frame.
+      // The chunk could not be fetched (offline): asked for again at the next focus in a frame (see loadDrafts on browsers that cache the failure).
       if (this.#stopFrames === null) this.#stopFrames = undefined;
     });
   }
