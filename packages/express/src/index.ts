@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware } from './middleware.js';
+export { sessionTtl } from './store-ttl.js';
 export {
   IdlePolicyError,
   NEXT_PARAM,
