@@ -14,3 +14,4 @@ export { TestBrowser } from './client.js';
 export { alternate } from './proxy.js';
 export { runInstancesContract, type InstancesTarget, type StoredKey } from './instances.js';
 export { SlowRequests, type AdapterTarget, type HarnessOptions, type RunningApp } from './harness.js';
+export { runExpiryReasonContract } from './parallel-expiry.js';

@@ -339,9 +339,10 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
     async endRecord(record, reason = 'signed-out') {
       const id = recordId(record);
       if (id === null) return;
-      ledger.end(id, policy.clock.now());
+      const how = reason === 'idle' || reason === 'absolute' ? reason : 'signed-out';
+      ledger.end(id, policy.clock.now(), how);
       watch.ended(id, reason);
-      await shared?.markEnded(id, endedTtlMs(policy));
+      await shared?.markEnded(id, endedTtlMs(policy), how);
     },
     holdRequest(record, options) {
       const id = recordId(record);
@@ -388,8 +389,11 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
     },
     async learnEnded(record) {
       const id = recordId(record);
-      if (id === null || !shared || !(await shared.hasEnded(id))) return false;
-      ledger.end(id, policy.clock.now());
+      if (id === null || !shared) return false;
+      // How it ended, where the shared service says (after a timeout every instance tells the reason).
+      const how = shared.ending ? await shared.ending(id) : (await shared.hasEnded(id)) ? 'signed-out' : null;
+      if (how === null) return false;
+      ledger.end(id, policy.clock.now(), how);
       return true;
     },
   };

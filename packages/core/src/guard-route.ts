@@ -1,3 +1,4 @@
+import type { EndpointResponse } from './endpoints.js';
 import type { SessionEvaluation } from './evaluate.js';
 import type { ExpiryReason } from './record.js';
 import { NEXT_PARAM, safeNextPath } from './return-to.js';
@@ -60,4 +61,16 @@ export function guardDecision(evaluation: SessionEvaluation, loginUrl: string, h
     return { action: 'reject', status: 401, body: reason ? { state: 'expired', reason } : { state: 'none' } };
   }
   return { action: 'redirect', location: loginRedirectUrl(loginUrl, reason, returnTo) };
+}
+
+/**
+ * The answer of a protected route's guard that does not allow the request, the same from every adapter,
+ * headers included: a redirect is `303` with `Location` and `Cache-Control: no-store` and no body (no
+ * framework's "Redirecting to…" text, whose type and `Vary` differ); a rejection is `401` with the JSON
+ * body of {@link guardDecision}, `Cache-Control: no-store`, and no `ETag` (an answer about the session
+ * must never be revalidated as unchanged).
+ */
+export function guardResponse(decision: Exclude<GuardDecision, { action: 'allow' }>): EndpointResponse {
+  if (decision.action === 'redirect') return { status: 303, headers: { Location: decision.location, 'Cache-Control': 'no-store' }, body: null };
+  return { status: decision.status, headers: { 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' }, body: decision.body };
 }

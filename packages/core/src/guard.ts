@@ -10,23 +10,37 @@ export type KeepAliveCheck = { readonly ok: true } | { readonly ok: false; reado
  * The forgery guard (CSRF defence) for `POST {prefix}/keepalive`, framework-free.
  *
  * A keep-alive extends a session, so another site must not be able to send one with the user's
- * cookie. Two checks, both needed:
+ * cookie. Three layers (OWASP CSRF Prevention Cheat Sheet):
  * - the custom header `X-Idle-Session: 1`: a cross-site form or image cannot set it, and a cross-site
- *   `fetch` that sets it needs a CORS preflight that this library never approves
- *   (OWASP CSRF Prevention Cheat Sheet, "Custom Request Headers");
- * - where the browser sends `Sec-Fetch-Site`, it must be `same-origin` (OWASP, "Fetch Metadata headers").
+ *   `fetch` that sets it needs a CORS preflight that this library never approves ("Custom Request Headers");
+ * - `Sec-Fetch-Site`, when the header is present (even empty), must be `same-origin` ("Fetch Metadata headers");
+ * - where a browser sends no `Sec-Fetch-Site` (older browsers), `Origin`, when present, must name the
+ *   host the request was sent to (`Host`): a cross-site or opaque (`null`) origin is refused ("Verifying
+ *   Origin with Standard Headers"). The scheme is not compared, since behind a TLS-terminating proxy
+ *   the server may not know it. Neither header (non-browser clients) is allowed, with the custom header.
  *
- * @param header - reads a request header by lower-case name; `undefined` when absent.
+ * @param header - reads a request header by lower-case name; `undefined` when absent, `''` when empty.
  */
 export function checkKeepAliveOrigin(header: (lowerCaseName: string) => string | undefined): KeepAliveCheck {
   if (header(KEEPALIVE_HEADER.toLowerCase()) !== KEEPALIVE_HEADER_VALUE) {
     return { ok: false, message: `A keep-alive must carry the header ${KEEPALIVE_HEADER}: ${KEEPALIVE_HEADER_VALUE}.` };
   }
   const site = header('sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin') {
-    return { ok: false, message: `A keep-alive must come from the same origin (Sec-Fetch-Site was "${site}").` };
+  if (site !== undefined) {
+    return site === 'same-origin' ? { ok: true } : { ok: false, message: `A keep-alive must come from the same origin (Sec-Fetch-Site was "${site}").` };
+  }
+  const origin = header('origin');
+  if (origin !== undefined && !sameHost(origin, header('host'))) {
+    return { ok: false, message: 'A keep-alive must come from the same origin (Origin names another site).' };
   }
   return { ok: true };
+}
+
+/** Whether an `Origin` header names the host (`host[:port]`, case-insensitive) of the request's `Host` header. */
+function sameHost(origin: string, host: string | undefined): boolean {
+  // An origin is `scheme://host[:port]`, serialized by the browser; `null` (an opaque origin) and anything else never match.
+  const match = /^https?:\/\/([^/?#@\s]+)$/i.exec(origin.trim());
+  return !!host && !!match && match[1]!.toLowerCase() === host.trim().toLowerCase();
 }
 
 /**

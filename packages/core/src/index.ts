@@ -68,14 +68,14 @@ export {
   type IdleSessionOptions,
   type ResolvedOptions,
 } from './options.js';
-export { guardDecision, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
+export { guardDecision, guardResponse, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { isSpeculative } from './speculative.js';
 export { auditPath, emitAudit, type AuditEvent, type AuditEventType, type AuditHook, type AuditRefusal } from './audit.js';
 export { arrivedOverHttps, insecureCookieWarning } from './proxy.js';
 export { NEXT_PARAM, safeNextPath } from './return-to.js';
 export { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 export { SessionWatch, WATCH_POLL_MS, type SessionSignal } from './watch.js';
-export { SessionLedger, settleBeforeSave, type SaveDecision } from './ledger.js';
+export { SessionLedger, settleBeforeSave, type LedgerEnding, type SaveDecision } from './ledger.js';
 export {
   CONDITIONAL_WRITES,
   ENDED_REASON_MEMORY_MS,

@@ -1,4 +1,4 @@
-import { isTracked, recordId, type SessionRecord } from './record.js';
+import { isTracked, recordId, type ExpiryReason, type SessionRecord } from './record.js';
 
 /**
  * Entries that expire `ttlMs` after their last update, kept in generations: each generation holds the
@@ -72,8 +72,14 @@ class AgedMap<V> {
  * session: entries older than `ttlMs` are forgotten a generation at a time at no cost per entry (no
  * update stalls the event loop), and each table keeps at most `max` entries (oldest dropped first).
  */
+/**
+ * How a session this process ended came to its end: a timeout (`idle`, `absolute`), which every request
+ * still carrying it is told, or anything else (`signed-out`: a sign-out, a replacement at sign-in).
+ */
+export type LedgerEnding = ExpiryReason | 'signed-out';
+
 export class SessionLedger {
-  readonly #ended: AgedMap<true>;
+  readonly #ended: AgedMap<LedgerEnding>;
   readonly #activity: AgedMap<number>;
   /** Requests in flight that count as activity, per record id; an entry is removed when its count drops to 0. */
   readonly #inFlight = new Map<string, number>();
@@ -97,19 +103,29 @@ export class SessionLedger {
   }
 
   /** Records that the session holding `record` was ended at `now`; a record without an id is ignored. */
-  endRecord(record: unknown, now: number): void {
+  endRecord(record: unknown, now: number, how: LedgerEnding = 'signed-out'): void {
     const id = recordId(record);
-    if (id !== null) this.end(id, now);
+    if (id !== null) this.end(id, now, how);
   }
 
-  /** Records that the session with this record id was ended (signed out or expired) at `now`. */
-  end(id: string, now: number): void {
-    this.#ended.set(id, true, now);
+  /**
+   * Records that the session with this record id was ended at `now`, and how: after a timeout, every
+   * request that still carries the session (sent before the browser got the news) is told the reason.
+   * A timeout already recorded is kept.
+   */
+  end(id: string, now: number, how: LedgerEnding = 'signed-out'): void {
+    const known = this.#ended.get(id, now);
+    this.#ended.set(id, known !== undefined && known !== 'signed-out' ? known : how, now);
   }
 
   /** Whether this process ended the session with this record id. */
   hasEnded(id: string, now: number): boolean {
-    return this.#ended.get(id, now) === true;
+    return this.#ended.get(id, now) !== undefined;
+  }
+
+  /** How the session with this record id ended, when this process ended it (see {@link SessionLedger.end}); else `null`. */
+  ending(id: string, now: number): LedgerEnding | null {
+    return this.#ended.get(id, now) ?? null;
   }
 
   /** Records a last-activity written for this record id (kept if later than the one known). */

@@ -51,7 +51,9 @@ export interface RequestPlan {
    * `true` when the session was already ended by this process (signed out or expired by another request,
    * see `SessionLedger`) but the request still carries it (a copied cookie-only session, or a request
    * that loaded it just before): the adapter must drop it (store and cookie) and treat the request as
-   * having no session.
+   * having no session. When a timeout ended it, `evaluation` is that expiry (`{ state: 'expired', reason }`),
+   * and the adapter gives the request a fresh anonymous session holding `endedRecord(reason)`, as for
+   * `expire`: every request that was sent with the session learns why it ended, not only the first.
    */
   readonly discard: boolean;
   /**
@@ -88,8 +90,12 @@ export function planRequest(
   ledger?: SessionLedger,
 ): RequestPlan {
   const id = recordId(record);
-  if (ledger && id !== null && isTracked(record) && ledger.hasEnded(id, now)) {
-    return { evaluation: { state: 'none' }, write: null, expire: null, discard: true };
+  const ending = ledger && id !== null && isTracked(record) ? ledger.ending(id, now) : null;
+  if (ending !== null) {
+    // Ended by this process meanwhile. After a timeout this request (sent before the browser learned of
+    // it) is told why, as the request that ended it was; after a sign-out it has no session.
+    const evaluation: SessionEvaluation = ending === 'signed-out' ? { state: 'none' } : { state: 'expired', reason: ending, invalid: false };
+    return { evaluation, write: null, expire: null, discard: true };
   }
   // What this process wrote for the session (possibly not saved yet by a request still running) counts too,
   // for a session alive by it, or expired only by idleness; a request of it still running here holds it active now.

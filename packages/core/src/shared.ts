@@ -1,4 +1,5 @@
 import type { IdlePolicy } from './policy.js';
+import type { LedgerEnding } from './ledger.js';
 import { isTracked, readEndedReason, type ExpiryReason, type SessionRecord } from './record.js';
 
 /**
@@ -26,9 +27,16 @@ export interface SharedEndings {
    * Records that the tracked session with this record id ended, for `ttlMs` milliseconds.
    * @throws the shared service's error (the adapter then fails the request; nothing is destroyed).
    */
-  markEnded(recordId: string, ttlMs: number): Promise<void>;
+  markEnded(recordId: string, ttlMs: number, how?: LedgerEnding): Promise<void>;
   /** Whether any instance ended the tracked session with this record id (within its `ttlMs`). */
   hasEnded(recordId: string): Promise<boolean>;
+  /**
+   * Optional. How the tracked session with this record id ended, as given to `markEnded` (`idle` or
+   * `absolute` after a timeout, else `signed-out`), or `null` when no instance ended it. With it, every
+   * instance tells a request that still carries an expired session why it ended.
+   * @throws the shared service's error.
+   */
+  ending?(recordId: string): Promise<LedgerEnding | null>;
   /**
    * Optional. A request of the tracked session with this record id that counts as activity (a slow
    * upload) is running on this instance: every instance must count the session as active for the next

@@ -72,6 +72,30 @@ describe('planRequest', () => {
     });
   });
 
+  it('a request still carrying a session another request expired learns the reason too (issue 11: 1 of 10 parallel requests did)', () => {
+    const ledger = new SessionLedger(T);
+    const record = startRecord(t0, 'r4');
+    // Ten requests were sent with the session; the first finds it idle for T and ends it.
+    const first = planRequest(record, policy, t0 + T + 200, 'activity', ledger);
+    expect(first.expire).toMatchObject({ state: 'expired', reason: 'idle' });
+    ledger.end('r4', t0 + T + 200, 'idle');
+    for (let i = 1; i < 10; i++) {
+      expect(planRequest(record, policy, t0 + T + 200 + i, i % 2 ? 'passive' : 'activity', ledger)).toEqual({
+        evaluation: { state: 'expired', reason: 'idle', invalid: false },
+        write: null,
+        expire: null,
+        discard: true,
+      });
+    }
+    // A sign-out recorded after the expiry does not hide the reason; a session signed out has none.
+    ledger.end('r4', t0 + T + 300);
+    expect(ledger.ending('r4', t0 + T + 300)).toBe('idle');
+    ledger.end('r5', t0);
+    expect(planRequest(startRecord(t0, 'r5'), policy, t0 + 1, 'passive', ledger).evaluation).toEqual({ state: 'none' });
+    ledger.end('r6', t0, 'absolute');
+    expect(planRequest(startRecord(t0, 'r6'), policy, t0 + 1, 'passive', ledger).evaluation).toMatchObject({ state: 'expired', reason: 'absolute' });
+  });
+
   it('asks to destroy a tampered record', () => {
     expect(planRequest({ createdAt: 'x', lastActivity: t0 }, policy, t0, 'activity').expire).toMatchObject({ invalid: true });
   });

@@ -5,6 +5,7 @@ import {
   endpointResponse,
   evaluateRecord,
   guardDecision,
+  guardResponse,
   hasBody,
   insecureCookieWarning,
   isTracked,
@@ -27,7 +28,19 @@ import {
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import onHeaders from 'on-headers';
-import { checkBeforeSave, destroy, neverSave, regenerate, requireSession, save, sessionCookie, storeWritesConditionally, type ExpressSession } from './session.js';
+import {
+  checkBeforeSave,
+  destroy,
+  endInPlace,
+  MISSING_SESSION_WARNING,
+  neverSave,
+  regenerate,
+  requireSession,
+  save,
+  sessionCookie,
+  storeWritesConditionally,
+  type ExpressSession,
+} from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking an Express request. */
 export type ExpressIdleSessionOptions = IdleSessionOptions<Request>;
@@ -78,6 +91,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   const storeKeyOfRequest = (req: Request) => storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID);
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
+  let warnedMissingSession = false;
 
   /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
   function protect(req: Request, session: ExpressSession): void {
@@ -108,7 +122,8 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       if (route.respond.status === 403) report('refused', described(req), recordOf(req), 'forged-keepalive');
       return send(res, route.respond, req.method);
     }
-    const session = requireSession(req);
+    const session = sessionOf(req);
+    if (!session) return withoutSession(req, res, next, route);
     if (isUnavailableRecord(session[SESSION_KEY])) return unavailable(req, res, next, route.endpoint);
     try {
       if (await evaluate(req, res, session, route)) next();
@@ -116,6 +131,23 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       if (!(error instanceof StoreUnavailableError)) throw error;
       unavailable(req, res, next, route.endpoint, error);
     }
+  }
+
+  /**
+   * A request express-session passed on without a session: outside its `cookie.path` (it skips those on
+   * purpose), an `OPTIONS *` request, or while its store is disconnected. It has no session: the app's
+   * routes see state `none`, the status endpoint answers `{"state":"none"}` and a keep-alive 401, never a
+   * 500 (OWASP Error Handling Cheat Sheet). If express-session is not mounted at all, every request
+   * looks like this: that is said once, in the log.
+   */
+  function withoutSession(req: Request, res: Response, next: NextFunction, route: SessionRoute): void {
+    if (!warnedMissingSession) {
+      warnedMissingSession = true;
+      console.warn(MISSING_SESSION_WARNING);
+    }
+    setState(req, { state: 'none' });
+    if (!route.endpoint) return next();
+    send(res, endpointResponse(route.endpoint, { state: 'none' }, policy), req.method);
   }
 
   /**
@@ -166,14 +198,19 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     const plan = await planFor(record, route);
     // A store that writes conditionally checks in its own write; any other is re-read before the write.
     if (record !== undefined && !storeWritesConditionally(req)) protect(req, session);
-    if (plan.discard) {
-      report('refused', described(req), record, 'ended-session');
-      await regenerate(session); // a fresh anonymous session, so app code still finds req.session
-    } else if (plan.expire) {
+    // Ended by a timeout (found now, or by another request of the session a moment ago): every request that
+    // still carries the session learns why, so the old session's key keeps only the small marker of it.
+    const timedOut = plan.expire ?? (plan.discard && plan.evaluation.state === 'expired' ? plan.evaluation : null);
+    if (plan.expire) {
       report('expired', described(req), record, plan.expire.reason);
       await endRecord(record, plan.expire.reason);
-      await regenerate(session);
-      requireSession(req)[SESSION_KEY] = endedRecord(plan.expire.reason);
+    } else if (plan.discard) {
+      report('refused', described(req), record, 'ended-session');
+    }
+    if (timedOut) {
+      await endInPlace(session, timedOut.reason); // only the reason stays, under the same key
+    } else if (plan.discard) {
+      await regenerate(session); // a fresh anonymous session, so app code still finds req.session
     } else if (plan.write) {
       session[SESSION_KEY] = plan.write;
     }
@@ -261,9 +298,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       const back = returnTo && (req.method === 'GET' || req.method === 'HEAD') ? req.originalUrl : null;
       const decision = guardDecision(middleware.state(req), loginUrl, (name) => req.get(name), back);
       if (decision.action === 'allow') return next();
-      res.set('Cache-Control', 'no-store');
-      if (decision.action === 'redirect') return res.redirect(303, decision.location);
-      res.status(decision.status).json(decision.body);
+      send(res, guardResponse(decision), req.method);
     };
   return middleware;
 }

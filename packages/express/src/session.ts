@@ -1,4 +1,4 @@
-import { writesConditionally } from '@idle-session/core';
+import { endedRecord, SESSION_KEY, writesConditionally, type ExpiryReason } from '@idle-session/core';
 import type { CookieOptions, Request } from 'express';
 import type { Session } from 'express-session';
 
@@ -17,6 +17,31 @@ export function requireSession(req: Request): ExpressSession {
     );
   }
   return session as ExpressSession;
+}
+
+/**
+ * Said once per middleware, the first time a request reaches idle-session without `req.session`. That is
+ * normal for requests express-session skips on purpose (outside its `cookie.path`, `OPTIONS *`, while its
+ * store is disconnected): they are treated as having no session. If it happens on every request,
+ * express-session is not mounted.
+ */
+export const MISSING_SESSION_WARNING =
+  'idle-session: a request arrived without req.session; it is treated as having no session. ' +
+  "express-session skips requests outside its cookie.path and while its store is disconnected, so this can be normal. If every request has no session, mount express-session before idle-session: " +
+  'app.use(session({ ... })); app.use(idleSession({ ... })).';
+
+/**
+ * After a timeout: the session keeps only why it ended (`endedRecord(reason)`; every other field, the
+ * user's data included, is dropped), under the same key, written to the store at once. Every request
+ * still carrying the session's cookie (sent a moment later, or by the page that polls while the user
+ * clicks) then learns the reason too, on any instance sharing the store, with no moment at which the key
+ * is missing. Stores that expire keys keep it briefly (`storeTtlMs` of core); the next sign-in gives a
+ * new session id (`signIn` regenerates).
+ */
+export async function endInPlace(session: ExpressSession, reason: ExpiryReason): Promise<void> {
+  for (const key of Object.keys(session)) if (key !== 'cookie') delete session[key];
+  session[SESSION_KEY] = endedRecord(reason);
+  await save(session);
 }
 
 /** Destroys the current session in the store and gives the request a new one with a new id. */

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import session from 'express-session';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { idleSession, IdlePolicyError } from '../src/index.js';
 
@@ -27,24 +28,70 @@ describe('idleSession() at start-up', () => {
   });
 });
 
-describe('idleSession() without express-session', () => {
-  it('fails the request with an error that says to mount express-session first', async () => {
+/** Starts `app` on a free port; returns its base URL and a stop function. */
+async function serve(app: express.Express): Promise<{ url: string; port: number; stop: () => void }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, port, stop: () => (server.closeAllConnections(), server.close()) };
+}
+
+/** A raw HTTP/1.1 request, for request targets fetch() cannot send (`*`). */
+async function raw(port: number, requestLine: string): Promise<string> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(`${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
+describe('requests without a session (issue 11: no session is not a crash)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('without express-session: no session, never a 500; the mounting mistake is said once in the log', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const app = express();
     app.use(idleSession({ idleTimeout: 60_000 }));
-    let seen: unknown;
-    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      seen = error;
-      res.status(500).end();
-    });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', resolve));
+    app.get('/page', (_req, res) => res.json({ ok: true }));
+    const server = await serve(app);
     try {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      expect(response.status).toBe(500);
-      expect(String(seen)).toMatch(/Mount express-session before idle-session/);
+      expect(await (await fetch(`${server.url}/idle-session/status`)).json()).toEqual({ state: 'none' });
+      const keepAlive = await fetch(`${server.url}/idle-session/keepalive`, { method: 'POST', headers: { 'x-idle-session': '1', 'sec-fetch-site': 'same-origin' } });
+      expect(keepAlive.status).toBe(401);
+      expect(await keepAlive.json()).toEqual({ state: 'none' });
+      expect((await fetch(`${server.url}/page`)).status).toBe(200);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/mount express-session before idle-session/);
     } finally {
-      server.closeAllConnections();
-      server.close();
+      server.stop();
+    }
+  });
+
+  it('requests express-session skips on purpose (outside its cookie.path, OPTIONS *) pass on with state none', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const app = express();
+    const idle = idleSession({ idleTimeout: 60_000 });
+    app.use(session({ secret: 's', resave: false, saveUninitialized: false, cookie: { path: '/app' } }));
+    app.use(idle);
+    app.get('/health', (req, res) => res.json({ state: idle.state(req).state }));
+    const server = await serve(app);
+    try {
+      expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ state: 'none' });
+      const status = await fetch(`${server.url}/idle-session/status`);
+      expect(status.status).toBe(200);
+      expect(status.headers.get('cache-control')).toBe('no-store');
+      expect(await status.json()).toEqual({ state: 'none' });
+      for (const method of ['GET', 'OPTIONS']) {
+        const answer = await raw(server.port, `${method} * HTTP/1.1`);
+        expect(answer, method).toMatch(/^HTTP\/1\.1 [1-4]\d\d /);
+      }
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      server.stop();
     }
   });
 });

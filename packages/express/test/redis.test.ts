@@ -1,4 +1,4 @@
-import { alternate, runAdapterContract, runInstancesContract, SlowRequests, type HarnessOptions } from '@idle-session/adapter-contract';
+import { alternate, runAdapterContract, runExpiryReasonContract, runInstancesContract, SlowRequests, type HarnessOptions } from '@idle-session/adapter-contract';
 import { RedisSessionState } from '@idle-session/redis';
 import { IdleSessionRedisStore } from '@idle-session/redis/express';
 import { afterAll } from 'vitest';
@@ -29,6 +29,14 @@ async function startPair(options: HarnessOptions) {
 
 runAdapterContract({
   name: 'Express 5 + express-session, two instances on one Redis, requests alternating',
+  start: async (options) => {
+    const { a, b } = await startPair(options);
+    return alternate([a, b]);
+  },
+});
+
+runExpiryReasonContract({
+  name: 'Express 5 + express-session + @idle-session/redis store, two instances, requests alternating',
   start: async (options) => {
     const { a, b } = await startPair(options);
     return alternate([a, b]);

@@ -5,6 +5,7 @@ import {
   endpointResponse,
   evaluateRecord,
   guardDecision,
+  guardResponse,
   hasBody,
   insecureCookieWarning,
   isTracked,
@@ -21,11 +22,26 @@ import {
   unavailableDecision,
   type EndpointName,
   type EndpointResponse,
+  type ExpiryReason,
+  type HeaderReader,
   type IdleSessionAdapter,
   type IdleSessionOptions,
+  type SessionRoute,
 } from '@idle-session/core';
+import { guardSessionCookies, keepValidSignature } from './cookies.js';
 import type { Context, Middleware, Next } from 'koa';
-import { conditionalStore, dropSession, readStored, replaceSession, restoreSession, sessionOf, sessionOptions, type KoaSession } from './session.js';
+import {
+  conditionalStore,
+  dropSession,
+  hasSessionMiddleware,
+  MISSING_SESSION_WARNING,
+  readStored,
+  replaceSession,
+  restoreSession,
+  sessionOf,
+  sessionOptions,
+  type KoaSession,
+} from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking a Koa context. */
 export type KoaIdleSessionOptions = IdleSessionOptions<Context>;
@@ -40,10 +56,22 @@ export interface KoaIdleSessionMiddleware extends Middleware, IdleSessionAdapter
   sessionSignal(ctx: Context): AbortSignal;
 }
 
+/**
+ * Reads a request header by lower-case name as it arrived: `undefined` when absent, `''` when sent
+ * empty (Koa's `ctx.get()` answers `''` for both, and an empty `Sec-Fetch-Site` must be refused).
+ */
+function headerOf(ctx: Context): HeaderReader {
+  return (name) => {
+    const value = ctx.req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+}
+
 function send(ctx: Context, answer: EndpointResponse): void {
-  ctx.status = answer.status;
   ctx.set(answer.headers);
   ctx.body = answer.body === null ? null : JSON.stringify(answer.body);
+  // After the body: Koa turns a null body into 204, and the answer's own status (a 303 without a body) must stay.
+  ctx.status = answer.status;
 }
 
 /**
@@ -70,6 +98,38 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
   let warnedUnsendableCookie = false;
+  let warnedMissingSession = false;
+
+  /**
+   * A request without koa-session's context (koa-session is not mounted before idle-session): no session.
+   * Said once in the log, never a 500 per request (OWASP Error Handling Cheat Sheet).
+   */
+  function withoutSession(ctx: Context, next: Next, route: SessionRoute): Promise<void> | void {
+    if (!warnedMissingSession) {
+      warnedMissingSession = true;
+      console.warn(MISSING_SESSION_WARNING);
+    }
+    setState(ctx, { state: 'none' });
+    if (!route.endpoint) return next();
+    send(ctx, endpointResponse(route.endpoint, { state: 'none' }, policy));
+  }
+
+  /**
+   * After a timeout: the session keeps only why it ended (`endedRecord(reason)`; the user's data is
+   * dropped). In a store, under the same key, written at once: every request still carrying the cookie
+   * (sent a moment later, on any instance sharing the store) learns the reason too, with no moment at
+   * which the key is missing (koa-session's `regenerate()` would delete it first). Stores that expire
+   * keys keep it briefly (`storeTtlMs` of core); the next sign-in gives a new key. Cookie-only: the
+   * cookie is replaced.
+   */
+  async function endInPlace(ctx: Context, session: KoaSession | null, reason: ExpiryReason): Promise<void> {
+    const options = sessionOptions(ctx);
+    const key = session?.externalKey;
+    if (!session || !options.store || !key) return replaceSession(ctx, { [SESSION_KEY]: endedRecord(reason) });
+    for (const field of Object.keys(session.toJSON())) delete session[field];
+    session[SESSION_KEY] = endedRecord(reason);
+    await options.store.set(key, session.toJSON(), options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx });
+  }
 
   /**
    * koa-session with `secure: true` on a request Koa does not see as HTTPS (plain HTTP, or a TLS proxy
@@ -135,12 +195,16 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   }
 
   async function handle(ctx: Context, next: Next): Promise<void> {
-    const route = routeRequest(resolved, ctx, ctx.method, ctx.path, (name) => ctx.get(name) || undefined);
+    const route = routeRequest(resolved, ctx, ctx.method, ctx.path, headerOf(ctx));
+    if (!hasSessionMiddleware(ctx)) return 'respond' in route ? send(ctx, route.respond) : withoutSession(ctx, next, route);
     if ('respond' in route) {
       if (route.respond.status === 403) report('refused', described(ctx), sessionOf(ctx)?.[SESSION_KEY], 'forged-keepalive');
       return send(ctx, route.respond);
     }
     const options = sessionOptions(ctx);
+    const cookieName = typeof (options as { key?: unknown }).key === 'string' ? ((options as { key?: unknown }).key as string) : 'koa.sess';
+    keepValidSignature(ctx, cookieName);
+    guardSessionCookies(ctx, cookieName);
     neverThrowOnSecureCookie(ctx, options as { secure?: unknown; key?: unknown });
     // koa-session turns `maxAge: 'session'` into its one-day default after the first save of a request;
     // put it back so that no Set-Cookie ever carries Expires or Max-Age.
@@ -155,13 +219,19 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
       // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
       if (!options.store) await learnEnded(record);
       const plan = await planFor(record, route);
-      if (plan.discard) {
-        report('refused', described(ctx), record, 'ended-session');
-        await replaceSession(ctx, {});
-      } else if (plan.expire) {
+      // Ended by a timeout (found now, or by another request of the session a moment ago): every request
+      // that still carries the session learns why.
+      const timedOut = plan.expire ?? (plan.discard && plan.evaluation.state === 'expired' ? plan.evaluation : null);
+      if (plan.expire) {
         report('expired', described(ctx), record, plan.expire.reason);
         await endRecord(record, plan.expire.reason);
-        await replaceSession(ctx, { [SESSION_KEY]: endedRecord(plan.expire.reason) });
+      } else if (plan.discard) {
+        report('refused', described(ctx), record, 'ended-session');
+      }
+      if (timedOut) {
+        await endInPlace(ctx, session, timedOut.reason);
+      } else if (plan.discard) {
+        await replaceSession(ctx, {});
       } else if (plan.write && session) {
         session[SESSION_KEY] = plan.write;
       }
@@ -244,15 +314,9 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     ({ loginUrl = '/login', returnTo = true } = {}) =>
     async (ctx, next) => {
       const back = returnTo && (ctx.method === 'GET' || ctx.method === 'HEAD') ? ctx.originalUrl : null;
-      const decision = guardDecision(middleware.state(ctx), loginUrl, (name) => ctx.get(name) || undefined, back);
+      const decision = guardDecision(middleware.state(ctx), loginUrl, headerOf(ctx), back);
       if (decision.action === 'allow') return next();
-      ctx.set('Cache-Control', 'no-store');
-      if (decision.action === 'redirect') {
-        ctx.status = 303;
-        return ctx.redirect(decision.location);
-      }
-      ctx.status = decision.status;
-      ctx.body = decision.body;
+      send(ctx, guardResponse(decision));
     };
   return middleware;
 }

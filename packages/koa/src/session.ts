@@ -25,6 +25,19 @@ interface SessionOptions {
 
 type SessionContext = Context & { session?: KoaSession | null; sessionOptions?: SessionOptions };
 
+/**
+ * Said once per middleware when a request reaches idle-session without koa-session's context: it is
+ * treated as having no session.
+ */
+export const MISSING_SESSION_WARNING =
+  'idle-session: a request arrived without koa-session (ctx.sessionOptions is missing); it is treated as having no session. ' +
+  'Mount koa-session before idle-session: app.use(session({ maxAge: "session", ... }, app)); app.use(idleSession({ ... })).';
+
+/** Whether koa-session runs for this request (it gives every context its `sessionOptions`). */
+export function hasSessionMiddleware(ctx: Context): boolean {
+  return (ctx as SessionContext).sessionOptions !== undefined;
+}
+
 /** koa-session's options for this request, or an error that says how to mount koa-session first. */
 export function sessionOptions(ctx: Context): SessionOptions {
   const options = (ctx as SessionContext).sessionOptions;

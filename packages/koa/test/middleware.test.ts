@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import session from 'koa-session';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { idleSession, IdlePolicyError, MemoryStore } from '../src/index.js';
+import { idleSession, IdlePolicyError, MemoryStore, safeExternalKey } from '../src/index.js';
 
 async function serve(app: Koa): Promise<{ url: string; close: () => void }> {
   const server = app.listen(0, '127.0.0.1');
@@ -32,16 +32,25 @@ describe('idleSession() for Koa at start-up', () => {
 describe('idleSession() for Koa, misconfigured', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('fails the request with an error that says to mount koa-session first', async () => {
+  it('without koa-session: no session, never a 500; the mounting mistake is said once in the log (issue 11)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const app = new Koa();
     const errors: unknown[] = [];
     app.silent = true;
     app.on('error', (error) => errors.push(error));
     app.use(idleSession({ idleTimeout: 60_000 }));
+    app.use((ctx) => {
+      ctx.body = { ok: true };
+    });
     const server = await serve(app);
     try {
-      expect((await fetch(`${server.url}/idle-session/status`)).status).toBe(500);
-      expect(String(errors[0])).toMatch(/Mount koa-session before idle-session/);
+      expect(await (await fetch(`${server.url}/idle-session/status`)).json()).toEqual({ state: 'none' });
+      const keepAlive = await fetch(`${server.url}/idle-session/keepalive`, { method: 'POST', headers: { 'x-idle-session': '1', 'sec-fetch-site': 'same-origin' } });
+      expect(keepAlive.status).toBe(401);
+      expect((await fetch(`${server.url}/page`)).status).toBe(200);
+      expect(errors).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/Mount koa-session before idle-session/);
     } finally {
       server.close();
     }
@@ -65,6 +74,65 @@ describe('idleSession() for Koa, misconfigured', () => {
       await (await fetch(`${server.url}/sign-in`, { method: 'POST' })).json();
       const messages = warn.mock.calls.map((call) => String(call[0]));
       expect(messages.filter((m) => /maxAge: "session"/.test(m))).toHaveLength(1);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('a second cookie with the session cookie\'s name (issue 11: planted from a sibling subdomain, or sent first)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  async function start(mode: 'store' | 'cookie' | 'store, safeExternalKey') {
+    const app = new Koa();
+    app.keys = ['k'];
+    const idle = idleSession({ idleTimeout: 60_000 });
+    const store = mode === 'cookie' ? undefined : new MemoryStore();
+    const externalKey = mode === 'store, safeExternalKey' ? safeExternalKey('app.sid') : undefined;
+    app.use(session({ key: 'app.sid', maxAge: 'session', store, externalKey }, app));
+    app.use(idle);
+    app.use(async (ctx) => {
+      if (ctx.path === '/sign-in') await idle.signIn(ctx);
+      ctx.body = { state: idle.state(ctx).state };
+    });
+    return serve(app);
+  }
+
+  /** The real cookies after signing in, as `name=value` pairs. */
+  async function signIn(url: string): Promise<string[]> {
+    const response = await fetch(`${url}/sign-in`, { method: 'POST' });
+    return response.headers.getSetCookie().map((header) => header.split(';', 1)[0]!);
+  }
+
+  for (const mode of ['store', 'cookie', 'store, safeExternalKey'] as const) {
+    it(`never deletes the real signature cookie (${mode})`, async () => {
+      const server = await start(mode);
+      try {
+        const real = await signIn(server.url);
+        expect(real.map((pair) => pair.split('=')[0])).toEqual(['app.sid', 'app.sid.sig']);
+        for (const cookie of [['app.sid=planted', ...real], [...real, 'app.sid=planted'], ['app.sid.sig=planted', ...real]]) {
+          const response = await fetch(`${server.url}/idle-session/status`, { headers: { cookie: cookie.join('; ') } });
+          const deletions = response.headers.getSetCookie().filter((header) => /^app\.sid(\.sig)?=;/.test(header));
+          expect(deletions, cookie.join('; ')).toEqual([]);
+          if (mode !== 'store') expect(await response.json(), cookie.join('; ')).toMatchObject({ state: 'active' });
+          else await response.arrayBuffer();
+        }
+      } finally {
+        server.close();
+      }
+    });
+  }
+
+  it('sends the session cookie only when it changes, not again at every write of the session', async () => {
+    const server = await start('store');
+    try {
+      const real = await signIn(server.url);
+      const response = await fetch(`${server.url}/idle-session/keepalive`, {
+        method: 'POST',
+        headers: { cookie: real.join('; '), 'x-idle-session': '1', 'sec-fetch-site': 'same-origin' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.getSetCookie()).toEqual([]);
     } finally {
       server.close();
     }

@@ -1,4 +1,4 @@
-import { alternate, runAdapterContract, runInstancesContract, SlowRequests, TestBrowser, type HarnessOptions } from '@idle-session/adapter-contract';
+import { alternate, runAdapterContract, runExpiryReasonContract, runInstancesContract, SlowRequests, TestBrowser, type HarnessOptions } from '@idle-session/adapter-contract';
 import { RedisSessionState } from '@idle-session/redis';
 import { idleSessionRedisStore, type KoaIdleSessionRedisStore } from '@idle-session/redis/koa';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,15 @@ runAdapterContract({
   },
 });
 runInstancesContract({ name: 'Koa 3 + koa-session + @idle-session/redis store', start: (options) => startPair(options, 'store'), storedSessions, outage: redis.outage, forgetKey: redis.forgetKey });
+for (const mode of ['store', 'cookie'] as const) {
+  runExpiryReasonContract({
+    name: `Koa 3 + koa-session (${mode === 'store' ? '@idle-session/redis store' : 'cookie-only, ended marks in Redis'}), two instances, requests alternating`,
+    start: async (options) => {
+      const { a, b } = await startPair(options, mode);
+      return alternate([a, b]);
+    },
+  });
+}
 // Cookie-only sessions live in the browser: what several instances share is the ended marks alone (see the
 // Koa README for what holds without a store), so they run the promises about endings, not the whole suite.
 runInstancesContract({
@@ -53,7 +62,7 @@ describe('Koa on Redis: one write per new session', () => {
   let pair: Awaited<ReturnType<typeof startPair>> | undefined;
   afterEach(async () => pair?.close());
 
-  it("signing in and ending a session by expiry each write the new session once, not twice as koa-session's regenerate() would", async () => {
+  it("signing in writes the new session once, not twice as koa-session's regenerate() would, and an expiry writes its key once", async () => {
     pair = await startPair({ idleTimeout: 60_000, warnBefore: 20_000, touchInterval: 10_000, clock }, 'store');
     const browser = new TestBrowser(pair.a.url);
     const writes = async () => ((await (await browser.request('GET', 'writes')).json()) as { writes: number }).writes;
@@ -61,6 +70,7 @@ describe('Koa on Redis: one write per new session', () => {
     expect(await writes()).toBe(1);
     clock.current += 60_000;
     expect(await (await browser.request('GET', 'page')).json()).toEqual({ endedReason: 'idle', visits: null });
+    // The expiry writes the same key once more, now holding only why the session ended (issue 11).
     expect(await writes()).toBe(2);
   });
 });

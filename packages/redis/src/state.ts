@@ -12,6 +12,7 @@ import {
   type SessionRecord,
   type SharedEndings,
   emitAudit,
+  type LedgerEnding,
   type AuditHook,
   unavailableSession,
 } from '@idle-session/core';
@@ -218,9 +219,27 @@ export class RedisSessionState implements SharedEndings {
     await this.withinTimeout(() => this.#client.del([key, this.reasonKey(key)]));
   }
 
-  /** Marks the tracked session with this record id as ended on every instance, for `ttlMs` milliseconds. */
-  async markEnded(recordId: string, ttlMs: number): Promise<void> {
-    await this.withinTimeout(() => this.#client.set(this.endedKey(recordId), '1', { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } }));
+  /**
+   * Marks the tracked session with this record id as ended on every instance, for `ttlMs` milliseconds,
+   * and how (`idle` or `absolute` after a timeout, else `signed-out`), so every instance tells a request
+   * that still carries it why it ended (see {@link RedisSessionState.ending}). A timeout already marked is kept.
+   */
+  async markEnded(recordId: string, ttlMs: number, how: LedgerEnding = 'signed-out'): Promise<void> {
+    const key = this.endedKey(recordId);
+    const expiration = { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } as const;
+    await this.withinTimeout(async () => {
+      // A timeout wins over a later sign-out of the same session: NX keeps the first ending, and a
+      // sign-out only ever writes where nothing is (the same key, `1` in markers of older versions).
+      if (how === 'signed-out') await this.#client.set(key, how, { expiration, condition: 'NX' });
+      else await this.#client.set(key, how, { expiration });
+    });
+  }
+
+  /** How the tracked session with this record id ended (`idle`, `absolute`, `signed-out`), or `null` when no instance ended it. */
+  async ending(recordId: string): Promise<LedgerEnding | null> {
+    const value = await this.withinTimeout(() => this.#client.get(this.endedKey(recordId)));
+    if (value == null) return null;
+    return value === 'idle' || value === 'absolute' ? value : 'signed-out';
   }
 
   /** Whether some instance marked the tracked session with this record id as ended. */
