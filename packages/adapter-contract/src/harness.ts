@@ -22,8 +22,8 @@ export interface HarnessOptions {
   trustProxy?: boolean;
   /**
    * The session cookie's `Secure` setting: `'auto'` follows the request (express-session `secure: 'auto'`,
-   * koa-session `secure` unset), `'always'` is `secure: true` for both. Default: no `Secure` (express-session's
-   * and the suite's other tests' setting; koa-session's unset `secure` follows the request anyway).
+   * koa-session `secure` unset), `'always'` is `secure: true` for both. Default: never `Secure` (express-session's
+   * default, and koa-session `secure: false`), so that every app answers the same.
    */
   secureCookie?: 'auto' | 'always';
   /** The adapter's `audit` option (pass it on as it is). */
@@ -61,11 +61,36 @@ export interface RunningApp {
  * | `POST release?id=X` | lets `slow?id=X` finish; 200 `{"ok":true}` |
  *
  * {@link SlowRequests} implements the last three for any framework.
+ *
+ * The suite compares whole answers (status, body, every header) across adapters, so the app's own
+ * answers must be the same on every framework, and any difference left is the adapter's:
+ * - every JSON answer of the app's routes is written as `Content-Type: application/json; charset=utf-8`
+ *   with `Content-Length` and no other header of the app's (no `ETag`, no `X-Powered-By`);
+ * - a path no route takes answers 404 `{"error":404}`, the same way;
+ * - an error the app's code or a library throws (such as the CSRF protection's 403) is answered by the
+ *   app's error handler with the error's `status` (500 without one), its `headers` (such as a
+ *   `StoreUnavailableError`'s `Retry-After`), and the JSON body `{"error": status}`;
+ * - the event stream of `GET stream` has `Content-Type: text/event-stream; charset=utf-8` and
+ *   `Cache-Control: no-store`.
  */
 export interface AdapterTarget {
   name: string;
   start(options: HarnessOptions): Promise<RunningApp>;
+  /**
+   * Where the app keeps sessions: `'store'` (a server-side store; the default) or `'cookie'` (the session
+   * data in the cookie itself, such as koa-session without a store). The only differences of whole
+   * answers allowed between adapters are per mode (`MODE_EXCEPTIONS` in `golden.ts`), never per framework.
+   */
+  mode?: SessionMode;
+  /**
+   * The name of the session cookie, shown as `<session>` in the recorded answers. Default: express-session's
+   * `connect.sid` and koa-session's `koa.sess` (with its signature cookie `koa.sess.sig`).
+   */
+  sessionCookie?: string;
 }
+
+/** Where an app keeps its sessions: in a server-side store, or in the cookie itself. */
+export type SessionMode = 'store' | 'cookie';
 
 /** The waiting room behind the harness routes `slow`, `waiting` and `release`. Framework-free. */
 export class SlowRequests {

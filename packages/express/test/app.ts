@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
 import { SESSION_KEY, SessionEndedError, type SharedEndings } from '@idle-session/core';
-import express5 from 'express';
+import express5, { type ErrorRequestHandler, type Response } from 'express';
 import session, { type Store } from 'express-session';
 import { csrfSync } from 'csrf-sync';
 import { idleSession, type IdleSessionMiddleware } from '../src/index.js';
@@ -22,10 +22,31 @@ export interface ExpressAppSetup {
   countWrites?: () => number;
 }
 
+/**
+ * Writes a JSON answer of the app's own as every test app does (see `AdapterTarget`): no ETag (Express's
+ * `res.json` would add one; Koa adds none), so that whatever differs between adapters is the adapter's.
+ */
+function json(res: Response, body: unknown, status = 200): void {
+  const text = JSON.stringify(body);
+  res.status(status).set({ 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+/** The error answer of every test app: the error's status and headers, and `{"error": status}`. */
+const answerError: ErrorRequestHandler = (error: { status?: unknown; statusCode?: unknown; expose?: unknown; headers?: unknown }, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const given = Number(error?.status ?? error?.statusCode);
+  const status = Number.isInteger(given) && given >= 400 && given < 600 ? given : 500;
+  if (status >= 500 && error?.expose !== true) console.error(error);
+  if (error?.headers && typeof error.headers === 'object') res.set(error.headers as Record<string, string>);
+  json(res, { error: status }, status);
+};
+
 /** Starts the contract suite's test app on Express with express-session (by default on its MemoryStore). */
 export async function startExpressApp(options: HarnessOptions, setup: ExpressAppSetup = {}): Promise<RunningApp> {
   const express = setup.express ?? express5;
   const app = express();
+  app.disable('x-powered-by'); // as most apps do (helmet): Koa sends no such header
   const { basePath, trustProxy, secureCookie, ...adapterOptions } = options;
   if (trustProxy) app.set('trust proxy', 1);
   const secure = secureCookie === 'always' ? true : secureCookie === 'auto' ? ('auto' as const) : undefined;
@@ -43,31 +64,31 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
   app.post('/sign-in', async (req, res) => {
     await idle.signIn(req);
     Object.assign(req.session, { user: 'demo', profile: { visits: 0 } });
-    res.json({ ok: true });
+    json(res, { ok: true });
   });
   app.post('/sign-out', async (req, res) => {
     await idle.signOut(req, { clearSiteData: req.query.clear === '1' });
-    res.json({ ok: true });
+    json(res, { ok: true });
   });
   app.get('/page', (req, res) => {
     const profile = (req.session as unknown as { profile?: { visits: number } } | undefined)?.profile;
-    res.json({ endedReason: idle.endedReason(req), visits: profile?.visits ?? null });
+    json(res, { endedReason: idle.endedReason(req), visits: profile?.visits ?? null });
   });
   app.get('/login', (req, res) => {
-    res.json({ endedReason: idle.endedReason(req) });
+    json(res, { endedReason: idle.endedReason(req) });
   });
   app.get('/writes', (_req, res) => {
-    res.json({ writes: countWrites() });
+    json(res, { writes: countWrites() });
   });
   app.get('/background', (_req, res) => {
-    res.json({ ok: true });
+    json(res, { ok: true });
   });
   app.post('/tamper', express.json(), (req, res) => {
     (req.session as unknown as Record<string, unknown>)[SESSION_KEY] = req.body;
-    res.json({ ok: true });
+    json(res, { ok: true });
   });
   app.all('/protected', idle.requireSignIn({ loginUrl: '/login' }), (_req, res) => {
-    res.json({ ok: true });
+    json(res, { ok: true });
   });
   const slow = setup.slow ?? new SlowRequests();
   app.all('/slow', async (req, res) => {
@@ -79,38 +100,41 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
         await idle.confirmActive(req);
       } catch (error) {
         if (!(error instanceof SessionEndedError)) throw error;
-        return void res.status(409).json({ ended: error.reason });
+        return json(res, { ended: error.reason }, 409);
       }
     }
-    res.json({ ok: true });
+    json(res, { ok: true });
   });
   // An app with ordinary CSRF protection (csrf-sync: a synchronizer token in the session), behind the guard.
   const { csrfSynchronisedProtection, generateToken } = csrfSync();
   const formGuard = idle.requireSignIn({ loginUrl: '/login' });
   app.get('/form', formGuard, (req, res) => {
-    res.json({ token: generateToken(req) });
+    json(res, { token: generateToken(req) });
   });
   app.post('/form', formGuard, csrfSynchronisedProtection, (_req, res) => {
-    res.json({ ok: true });
+    json(res, { ok: true });
   });
   app.get('/stream', (req, res) => {
     const signal = idle.sessionSignal(req);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
     res.write(': open\n\n');
     const end = () => res.end(`event: ended\ndata: ${(signal.reason as SessionEndedError).reason}\n\n`);
     if (signal.aborted) end();
     else signal.addEventListener('abort', end, { once: true });
   });
   app.get('/waiting', (req, res) => {
-    res.json({ waiting: slow.isWaiting(String(req.query.id)) });
+    json(res, { waiting: slow.isWaiting(String(req.query.id)) });
   });
   app.post('/release', (req, res) => {
     slow.release(String(req.query.id));
-    res.json({ ok: true });
+    json(res, { ok: true });
   });
   const outer = express();
+  outer.disable('x-powered-by');
   if (trustProxy) outer.set('trust proxy', 1);
   outer.use(basePath ?? '/', app);
+  outer.use((_req, res) => json(res, { error: 404 }, 404));
+  outer.use(answerError);
   const server = outer.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

@@ -6,6 +6,7 @@
  */
 export { idleSession, type KoaIdleSessionMiddleware, type KoaIdleSessionOptions } from './middleware.js';
 export { MemoryStore } from './memory-store.js';
+export type { MemoryStoreOptions } from './memory-store.js';
 export type { KoaSessionStore } from './session.js';
 export { safeExternalKey } from './cookies.js';
 export {

@@ -243,12 +243,17 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
         !route.endpoint && route.activity !== 'passive' && plan.evaluation.state === 'active' && session
           ? holdRequest(session[SESSION_KEY], sharesHolds ? { storeKey: storeKeyOf(options.store, session.externalKey), announce: hasBody(ctx.req.headers) } : undefined)
           : null;
+      // A store that lets sessions leave at their deadline by itself (MemoryStore with a policy) keeps this
+      // one while the request runs: a slow upload must not lose its session midway.
+      const key = session?.externalKey;
+      const release = hold && key && typeof options.store?.idleSessionHold === 'function' ? options.store.idleSessionHold(key) : null;
       try {
         if (route.endpoint === 'keepalive') reportKeepAlive(described(ctx), plan, plan.write ?? record);
         if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
         else await next();
       } finally {
         if (hold) {
+          release?.();
           hold.end();
           const current = sessionOf(ctx);
           const write = current && planRequestEnd(current[SESSION_KEY], policy, policy.clock.now(), ledger);

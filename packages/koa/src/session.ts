@@ -14,6 +14,12 @@ export interface KoaSessionStore {
   get(key: string, maxAge: unknown, options: { rolling: boolean; ctx: Context }): unknown;
   set(key: string, session: unknown, maxAge: unknown, options: { rolling: boolean; changed: boolean; ctx: Context }): unknown;
   destroy(key: string, options: { ctx: Context }): unknown;
+  /**
+   * Optional: keeps the session under `key` stored while a request of it runs, for a store that removes
+   * sessions at their deadline by itself (see `MemoryStore.idleSessionHold`); returns the release, which
+   * the adapter calls when the request ends, before the session is written.
+   */
+  idleSessionHold?(key: string): () => void;
 }
 
 /** The per-request options koa-session keeps on the context. */

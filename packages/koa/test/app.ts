@@ -30,6 +30,33 @@ export interface KoaAppSetup {
   onSave?: () => void;
 }
 
+/**
+ * The error answer of every test app (see `AdapterTarget`): the error's status and headers, and
+ * `{"error": status}`. Koa's own would answer the message as text, Express's an HTML page.
+ */
+async function answerErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (caught) {
+    const error = caught as { status?: unknown; statusCode?: unknown; expose?: unknown; headers?: unknown } | null;
+    const given = Number(error?.status ?? error?.statusCode);
+    const status = Number.isInteger(given) && given >= 400 && given < 600 ? given : 500;
+    if (status >= 500 && error?.expose !== true) console.error(caught);
+    ctx.status = status;
+    if (error?.headers && typeof error.headers === 'object') ctx.set(error.headers as Record<string, string>);
+    ctx.body = { error: status };
+  }
+}
+
+/** A path no route took: 404 `{"error":404}`, as every test app answers it. */
+async function answerNotFound(ctx: Context, next: Next): Promise<void> {
+  await next();
+  if (ctx.status === 404 && ctx.body == null) {
+    ctx.status = 404;
+    ctx.body = { error: 404 };
+  }
+}
+
 /** Starts the contract suite's test app on Koa with koa-session: with a store (by default a MemoryStore), or cookie-only. */
 export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cookie', setup: KoaAppSetup = {}): Promise<RunningApp> {
   // koa-session extends the context of the app that receives the request, so it goes on the outer app
@@ -47,7 +74,10 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
     setup.onSave?.();
   };
   const countWrites = setup.countWrites ?? (() => saves);
-  const secure = secureCookie === 'always' ? { secure: true } : {}; // unset: follows the request
+  // 'auto': unset, koa-session follows the request; default: never Secure, as express-session's default.
+  const secure = secureCookie === 'always' ? { secure: true } : secureCookie === 'auto' ? {} : { secure: false };
+  outer.use(answerErrors);
+  outer.use(answerNotFound);
   outer.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', beforeSave, ...secure, ...(store ? { store: store as never } : {}) }, outer));
   app.use(idle);
   const guard = idle.requireSignIn({ loginUrl: '/login' });
@@ -120,7 +150,7 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
     'GET /stream': (ctx) => {
       const signal = idle.sessionSignal(ctx);
       const body = new PassThrough();
-      ctx.type = 'text/event-stream';
+      ctx.type = 'text/event-stream; charset=utf-8';
       ctx.set('Cache-Control', 'no-store');
       ctx.body = body;
       body.write(': open\n\n');

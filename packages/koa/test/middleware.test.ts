@@ -138,3 +138,42 @@ describe('a second cookie with the session cookie\'s name (issue 11: planted fro
     }
   });
 });
+
+describe('with a MemoryStore that sweeps (a policy given)', () => {
+  it('a slow upload keeps its session stored while it runs, past the idle timeout, and it is active after', async () => {
+    const clock = { current: 1_700_000_000_000, now: () => clock.current };
+    const app = new Koa();
+    app.keys = ['k'];
+    const idle = idleSession({ idleTimeout: 60_000, touchInterval: 5_000, clock });
+    const store = new MemoryStore({ policy: idle.policy });
+    let release: () => void = () => {};
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    app.use(session({ maxAge: 'session', store }, app));
+    app.use(idle);
+    app.use(async (ctx) => {
+      if (ctx.path === '/sign-in') await idle.signIn(ctx);
+      if (ctx.path === '/upload') {
+        started();
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      ctx.body = { state: idle.state(ctx).state };
+    });
+    const server = await serve(app);
+    try {
+      const signIn = await fetch(`${server.url}/sign-in`, { method: 'POST' });
+      const cookie = signIn.headers.getSetCookie().map((header) => header.split(';', 1)[0]).join('; ');
+      const upload = fetch(`${server.url}/upload`, { method: 'POST', headers: { cookie, 'content-type': 'text/plain' }, body: 'notes' });
+      await running;
+      clock.current += 3 * 60_000; // far past the idle deadline plus touchInterval
+      expect(store.sweep()).toBe(0); // held by the running request
+      release();
+      expect(await (await upload).json()).toEqual({ state: 'active' });
+      const status = await fetch(`${server.url}/idle-session/status`, { headers: { cookie } });
+      expect(await status.json()).toMatchObject({ state: 'active', idleRemainingMs: 60_000 });
+    } finally {
+      store.close();
+      server.close();
+    }
+  });
+});

@@ -52,11 +52,13 @@ async function koaApp() {
   const { idleSession, MemoryStore } = await import('@idle-session/koa');
   const app = new Koa({ keys: [secret] });
   const idle = idleOn ? idleSession({ ...policy, shared: state }) : null;
-  let store = new MemoryStore();
+  let store;
   if (redis && idle) store = (await import('@idle-session/redis/koa')).idleSessionRedisStore({ state, policy: idle.policy });
   // koa-redis 4 speaks ioredis (setex) and passes maxAge 'session' as a TTL, which Redis refuses: the
   // baseline gives it a node-redis shim that stores such sessions without a TTL, as it means to.
   else if (redis) store = (await import('koa-redis')).default({ client: koaRedisShim(redis) });
+  // With the adapter, the memory store is given its policy, as apps are told to (sessions leave at their deadline).
+  else store = idle ? new MemoryStore({ policy: idle.policy }) : new MemoryStore();
   app.use(session({ maxAge: 'session', httpOnly: true, sameSite: 'lax', store }, app));
   if (idle) app.use(idle);
   app.use(async (ctx) => {
