@@ -1136,6 +1136,46 @@ export function runAdapterContract(target: AdapterTarget): void {
       });
     });
 
+    describe('no client input is a server error (OWASP Error Handling Cheat Sheet)', () => {
+      /** Sends one raw HTTP/1.1 request (request targets and bytes fetch() cannot send); resolves with the status code. */
+      async function rawStatus(requestLine: string, headers: string[] = []): Promise<number> {
+        const { connect } = await import('node:net');
+        const url = new URL(app!.url);
+        return new Promise((resolve, reject) => {
+          const socket = connect(Number(url.port), url.hostname, () =>
+            socket.end([requestLine, `Host: ${url.host}`, 'Connection: close', ...headers, '', ''].join('\r\n')),
+          );
+          let text = '';
+          socket.setEncoding('latin1');
+          socket.on('data', (chunk: string) => (text += chunk));
+          socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+          socket.on('error', reject);
+        });
+      }
+
+      it('answers OPTIONS *, GET *, bad percent-encoding, odd cookies and odd guard headers below 500, with a session and without', async () => {
+        const base = new URL(app!.url).pathname;
+        for (const signedIn of [false, true]) {
+          if (signedIn) await signIn();
+          const cookie = signedIn ? [`Cookie: ${browser.cookieHeader()}`] : [];
+          const requests: [string, string[]][] = [
+            ['OPTIONS * HTTP/1.1', cookie],
+            ['GET * HTTP/1.1', cookie],
+            [`GET ${base}%E0%A4%A HTTP/1.1`, cookie],
+            [`GET ${base}idle-session/%ZZstatus HTTP/1.1`, cookie],
+            [`GET ${base}idle-session/status HTTP/1.1`, ['Cookie: =; ;;=x; a=%%; ' + (cookie[0]?.slice(8) ?? '')]],
+            [`POST ${base}idle-session/keepalive HTTP/1.1`, [...cookie, 'X-Idle-Session: 1', 'Sec-Fetch-Site:', 'Origin: null', 'Content-Length: 0']],
+            [`GET ${base}protected HTTP/1.1`, [...cookie, 'Accept: */*;q=x, text/html;;', 'Sec-Fetch-Dest: ']],
+          ];
+          for (const [line, headers] of requests) {
+            const status = await rawStatus(line, headers);
+            expect(status, `${line} ${headers.join(' | ')}`).toBeGreaterThanOrEqual(100);
+            expect(status, `${line} ${headers.join(' | ')}`).toBeLessThan(500);
+          }
+        }
+      });
+    });
+
     describe('options', () => {
       it('serves the endpoints under a custom prefix', async () => {
         browser = await start({ prefix: '/auth/timeout' });
