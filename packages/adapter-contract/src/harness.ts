@@ -1,4 +1,4 @@
-import type { AuditHook, Clock } from '@idle-session/core';
+import { IdlePolicyError, SessionEndedError, type AuditHook, type Clock, type SessionLimits } from '@idle-session/core';
 
 /** The policy and settings the suite asks a harness to start an app with. Durations in milliseconds. */
 export interface HarnessOptions {
@@ -45,7 +45,7 @@ export interface RunningApp {
  *
  * | route | does |
  * | --- | --- |
- * | `POST sign-in` | the adapter's sign-in, then stores `user: 'demo'` and `profile: { visits: 0 }`; answers 200 `{"ok":true}` |
+ * | `POST sign-in` | the adapter's sign-in, then stores `user: 'demo'` and `profile: { visits: 0 }`; answers 200 `{"ok":true}`. With the query `idle`, `absolute` or `warn` (milliseconds, read by {@link limitsFromQuery}), the sign-in gets those per-session limits; an `IdlePolicyError` is answered by {@link answerCaught} (400 `{"error":400,"option":…}`) |
  * | `POST sign-out` | the adapter's sign-out (with `?clear=1`: `{ clearSiteData: true }`); 200 `{"ok":true}` |
  * | `GET page` | an ordinary request; 200 `{"endedReason": "idle" \| "absolute" \| null, "visits": n \| null}` (`session.profile.visits`) |
  * | `GET background` | the app's own polling, excluded from activity by `isActivity`; 200 `{"ok":true}` |
@@ -59,8 +59,12 @@ export interface RunningApp {
  * | `GET stream` | an event stream (`text/event-stream`): answers at once (`: open`), then, when the adapter's `sessionSignal()` aborts, sends `event: ended` with `data: <reason>` (the `SessionEndedError`'s) and ends |
  * | `GET waiting?id=X` | 200 `{"waiting": true}` while `slow?id=X` is waiting, else `{"waiting": false}` |
  * | `POST release?id=X` | lets `slow?id=X` finish; 200 `{"ok":true}` |
+ * | `POST limits?idle=&absolute=&warn=` | the adapter's `setLimits()` with the limits of {@link limitsFromQuery} (`{}` without any), and `{ allowLonger: true }` with `&longer=1`; 200 `{"ok":true}`, or what {@link answerCaught} answers for its error |
+ * | `POST activity` | the adapter's `recordActivity()`; 200 `{"ok":true,"idleRemainingMs":n}` (the evaluation it returns), or what {@link answerCaught} answers |
+ * | `POST handle?id=X` | takes the adapter's `activityHandle()` for the request's session and keeps it under `X` in {@link SlowRequests.handles}; 200 `{"sessionId": …}` (the handle's) |
+ * | `POST handle-touch?id=X` | (sent without a cookie, after the request that took it ended) `touch()` of the handle kept under `X`; 200 `{"ok":true,"idleRemainingMs":n}`, or what {@link answerCaught} answers |
  *
- * {@link SlowRequests} implements the last three for any framework.
+ * {@link SlowRequests} implements `slow`, `waiting` and `release` for any framework, and keeps the handles.
  *
  * The suite compares whole answers (status, body, every header) across adapters, so the app's own
  * answers must be the same on every framework, and any difference left is the adapter's:
@@ -92,9 +96,40 @@ export interface AdapterTarget {
 /** Where an app keeps its sessions: in a server-side store, or in the cookie itself. */
 export type SessionMode = 'store' | 'cookie';
 
+/**
+ * The per-session limits of a test app's request, from its query (`idle`, `absolute`, `warn`: milliseconds,
+ * as `Number()` reads them, so `idle=x` gives `NaN`), or `undefined` when it names none.
+ */
+export function limitsFromQuery(query: Readonly<Record<string, unknown>>): SessionLimits | undefined {
+  const limits: Record<string, number> = {};
+  const params = [
+    ['idle', 'idleTimeout'],
+    ['absolute', 'absoluteTimeout'],
+    ['warn', 'warnBefore'],
+  ] as const;
+  for (const [param, name] of params) if (typeof query[param] === 'string') limits[name] = Number(query[param]);
+  return Object.keys(limits).length > 0 ? limits : undefined;
+}
+
+/**
+ * How every test app answers the errors of the per-session routes: an `IdlePolicyError` with 400
+ * `{"error":400,"option":<the value it names>}`, a `SessionEndedError` with 409 `{"ended":<reason>}`;
+ * `null` for any other error (the app's error handler answers it).
+ */
+export function answerCaught(error: unknown): { status: number; body: unknown } | null {
+  if (error instanceof IdlePolicyError) return { status: 400, body: { error: 400, option: error.option } };
+  if (error instanceof SessionEndedError) return { status: 409, body: { ended: error.reason } };
+  return null;
+}
+
 /** The waiting room behind the harness routes `slow`, `waiting` and `release`. Framework-free. */
 export class SlowRequests {
   readonly #waiting = new Map<string, () => void>();
+  /**
+   * The activity handles the route `POST handle?id=X` took, by `X`, shared by every instance of one app
+   * (as the waiting room is), so `POST handle-touch?id=X` finds them on any instance.
+   */
+  readonly handles = new Map<string, unknown>();
 
   /** Called by `GET slow?id=X`: resolves when `release(id)` is called. */
   wait(id: string): Promise<void> {

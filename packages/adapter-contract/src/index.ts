@@ -17,6 +17,6 @@ export { runAdapterContract } from './suite.js';
 export { TestBrowser } from './client.js';
 export { alternate } from './proxy.js';
 export { runInstancesContract, type InstancesTarget, type StoredKey } from './instances.js';
-export { SlowRequests, type AdapterTarget, type HarnessOptions, type RunningApp, type SessionMode } from './harness.js';
+export { answerCaught, limitsFromQuery, SlowRequests, type AdapterTarget, type HarnessOptions, type RunningApp, type SessionMode } from './harness.js';
 export { MODE_EXCEPTIONS, type ModeException } from './golden.js';
 export { runExpiryReasonContract } from './parallel-expiry.js';

@@ -462,6 +462,226 @@ export function runAdapterContract(target: AdapterTarget): void {
       });
     });
 
+    describe('per-session timeouts and app-reported activity', () => {
+      const S = 30_000; // a session's own idle timeout, shorter than the policy's
+      const SW = 10_000; // its own warning lead
+      const ok = { status: 200, body: { ok: true } };
+      /** A POST of the app's own, answered with JSON. */
+      const post = async (path: string, client = browser) => {
+        const response = await client.request('POST', path);
+        return { status: response.status, body: (await response.json()) as unknown };
+      };
+      const writes = async () => ((await (await newBrowser().request('GET', 'writes', { record: false })).json()) as { writes: number }).writes;
+      const sessionIdNow = async (client = browser) => ((await client.status(prefix)).body as { sessionId: string }).sessionId;
+      /** Starts `GET slow?id=…` and resolves once the adapter has run for it and it is waiting. */
+      async function startSlow(id: string, query = ''): Promise<{ finish: () => Promise<number> }> {
+        const pending = browser.request('GET', `slow?id=${id}${query}`);
+        for (let tries = 0; tries < 200; tries++) {
+          const response = await browser.request('GET', `waiting?id=${id}`, { headers: { cookie: '' }, record: false });
+          if (((await response.json()) as { waiting: boolean }).waiting) break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return {
+          finish: async () => {
+            await (await browser.request('POST', `release?id=${id}`, { headers: { cookie: '' }, record: false })).json();
+            const response = await pending;
+            await response.arrayBuffer();
+            return response.status;
+          },
+        };
+      }
+
+      it("timeouts chosen at sign-in are the session's own: the status reports them, and they are enforced", async () => {
+        expect(await post(`sign-in?idle=${S}&warn=${SW}&absolute=${4 * S}`)).toEqual(ok);
+        expect((await browser.status(prefix)).body).toEqual({
+          state: 'active',
+          remainingMs: S,
+          idleRemainingMs: S,
+          absoluteRemainingMs: 4 * S,
+          idleTimeoutMs: S,
+          warnBeforeMs: SW,
+          sessionId: expect.any(String),
+        });
+        clock.at(TOUCH);
+        expect((await browser.keepAlive(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: S, absoluteRemainingMs: 4 * S - TOUCH, idleTimeoutMs: S, warnBeforeMs: SW });
+        clock.at(TOUCH + S - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+        clock.at(TOUCH + S);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
+      });
+
+      it("an absolute timeout chosen at sign-in ends the session at its own deadline, whatever the activity", async () => {
+        expect(await post(`sign-in?absolute=${2 * T}`)).toEqual(ok);
+        for (let at = T / 2; at < 2 * T; at += T / 2) {
+          clock.at(at);
+          expect((await browser.keepAlive(prefix)).body).toMatchObject({ state: 'active', absoluteRemainingMs: 2 * T - at, idleTimeoutMs: T, warnBeforeMs: W });
+        }
+        clock.at(2 * T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', remainingMs: 1 });
+        clock.at(2 * T);
+        expect((await browser.keepAlive(prefix)).body).toEqual({ state: 'expired', reason: 'absolute' });
+        expect(await page()).toEqual({ status: 200, endedReason: 'absolute' });
+      });
+
+      it('two users with different timeouts side by side: each session keeps its own', async () => {
+        const clerk = newBrowser();
+        await signIn(clerk); // the policy's timeouts
+        expect(await post(`sign-in?idle=${S}`)).toEqual(ok); // an administrator's shorter ones
+        clock.at(S - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1, idleTimeoutMs: S, warnBeforeMs: W });
+        expect((await clerk.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T - S + 1, idleTimeoutMs: T, warnBeforeMs: W });
+        clock.at(S);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        expect((await clerk.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T - S });
+        clock.at(T);
+        expect((await clerk.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('a tightening at runtime applies at once, holds for an older copy of the cookie, and a request still in flight never writes the old limits back', async () => {
+        await signIn();
+        const before = browser.cookieHeader();
+        clock.at(TOUCH);
+        const slow = await startSlow('tighten', '&mutate=1'); // its copy of the session has the sign-in's limits
+        clock.at(15_000);
+        expect(await post(`limits?idle=${S}&absolute=${4 * S}`)).toEqual(ok);
+        const tightened = { state: 'active', remainingMs: S, idleRemainingMs: S, absoluteRemainingMs: 4 * S - 15_000, idleTimeoutMs: S, warnBeforeMs: W, sessionId: expect.any(String) };
+        expect((await browser.status(prefix)).body).toEqual(tightened);
+        expect(await (await replay(before)).json()).toEqual(tightened);
+        clock.at(20_000);
+        expect(await slow.finish()).toBe(200);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleTimeoutMs: S, absoluteRemainingMs: 4 * S - 20_000 });
+        expect(await (await browser.request('GET', 'page')).json()).toEqual({ endedReason: null, visits: 1 });
+        clock.at(20_000 + S);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it("a loosening past the sign-in's limits is refused without allowLonger, naming the value; within them, or with allowLonger, it applies", async () => {
+        expect(await post(`sign-in?idle=${S}&absolute=${4 * S}`)).toEqual(ok);
+        clock.at(5_000);
+        expect(await post(`limits?idle=${T}`)).toEqual({ status: 400, body: { error: 400, option: 'idleTimeout' } });
+        expect(await post(`limits?absolute=${ABSOLUTE}`)).toEqual({ status: 400, body: { error: 400, option: 'absoluteTimeout' } });
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleTimeoutMs: S, absoluteRemainingMs: 4 * S - 5_000 });
+        expect(await post('limits?idle=10000')).toEqual(ok);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 10_000, idleTimeoutMs: 10_000, warnBeforeMs: 5_000 });
+        expect(await post(`limits?idle=${S}`)).toEqual(ok); // back to what the sign-in allowed
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: S, idleTimeoutMs: S, warnBeforeMs: 5_000 });
+        expect(await post(`limits?idle=${T}&warn=${W}&longer=1`)).toEqual(ok);
+        expect(await post(`limits?absolute=${ABSOLUTE}&longer=1`)).toEqual(ok);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T, absoluteRemainingMs: ABSOLUTE - 5_000, idleTimeoutMs: T, warnBeforeMs: W });
+        clock.at(5_000 + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+        clock.at(5_000 + T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('invalid per-session values are refused with an error naming the value, and nothing is stored', async () => {
+        const before = await writes();
+        const invalid: [string, string][] = [
+          ['idle=0', 'idleTimeout'],
+          ['idle=-5', 'idleTimeout'],
+          ['idle=x', 'idleTimeout'],
+          [`warn=${T}`, 'warnBefore'],
+          ['absolute=1000', 'absoluteTimeout'],
+          [`idle=${2 * ABSOLUTE}`, 'absoluteTimeout'],
+        ];
+        for (const [query, option] of invalid) expect(await post(`sign-in?${query}`)).toEqual({ status: 400, body: { error: 400, option } });
+        expect(await writes()).toBe(before);
+        expect(browser.setCookieHeaders).toEqual([]);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'none' });
+        await signIn();
+        const id = await sessionIdNow();
+        const signedIn = await writes();
+        clock.at(TOUCH / 2);
+        // An invalid sign-in leaves the current session as it was; so does an invalid change.
+        for (const [query, option] of invalid) expect(await post(`sign-in?${query}`)).toEqual({ status: 400, body: { error: 400, option } });
+        for (const [query, option] of [...invalid, ['warn=-1', 'warnBefore'] as [string, string]]) {
+          expect(await post(`limits?${query}`)).toEqual({ status: 400, body: { error: 400, option } });
+        }
+        expect(await writes()).toBe(signedIn);
+        expect((await browser.status(prefix)).body).toEqual({ ...activeBody(T - TOUCH / 2, ABSOLUTE - TOUCH / 2), sessionId: id });
+      });
+
+      it('setLimits and recordActivity never revive an ended session: they answer why it is not active', async () => {
+        const ended = (reason: string) => ({ status: 409, body: { ended: reason } });
+        expect(await post('limits?idle=10000')).toEqual(ended('none'));
+        expect(await post('activity?background=1')).toEqual(ended('none'));
+        await signIn();
+        clock.at(T);
+        expect(await post('limits?idle=10000')).toEqual(ended('idle'));
+        expect(await post('activity?background=1')).toEqual(ended('idle'));
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        await signIn();
+        expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+        expect(await post('activity?background=1')).toEqual(ended('none'));
+        expect((await browser.status(prefix)).body).toEqual({ state: 'none' });
+      });
+
+      it('recordActivity counts as activity like a request: it moves the idle deadline, written at most once per touchInterval', async () => {
+        await signIn();
+        clock.at(TOUCH - 1);
+        expect(await post('activity?background=1')).toEqual({ status: 200, body: { ok: true, idleRemainingMs: T - TOUCH + 1 } }); // too soon to write
+        clock.at(T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+
+        browser = await start();
+        clock.at(0);
+        await signIn();
+        clock.at(TOUCH);
+        expect(await post('activity?background=1')).toEqual({ status: 200, body: { ok: true, idleRemainingMs: T } });
+        clock.at(TOUCH + 5_000);
+        expect(await post('activity?background=1')).toEqual({ status: 200, body: { ok: true, idleRemainingMs: T - 5_000 } });
+        clock.at(TOUCH + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+        clock.at(TOUCH + T);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+      });
+
+      it('an activity handle records activity after its request ended, through the store: it extends, obeys touchInterval, and never revives', async () => {
+        await signIn();
+        const elsewhere = newBrowser(); // a later message: no cookie of the user's
+        expect(await post('handle?id=ws&background=1')).toEqual({ status: 200, body: { sessionId: await sessionIdNow() } });
+        clock.at(30_000);
+        expect(await post('handle-touch?id=ws', elsewhere)).toEqual({ status: 200, body: { ok: true, idleRemainingMs: T } });
+        clock.at(35_000);
+        expect(await post('handle-touch?id=ws', elsewhere)).toEqual({ status: 200, body: { ok: true, idleRemainingMs: T - 5_000 } });
+        clock.at(30_000 + T - 1);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: 1 });
+        clock.at(30_000 + T);
+        expect(await post('handle-touch?id=ws', elsewhere)).toEqual({ status: 409, body: { ended: 'idle' } });
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        expect(await page()).toEqual({ status: 200, endedReason: 'idle' });
+        expect(elsewhere.setCookieHeaders).toEqual([]);
+      });
+
+      it('an activity handle of a session signed out, or replaced by a new sign-in, answers signed-out and writes nothing', async () => {
+        await signIn();
+        expect((await post('handle?id=first')).status).toBe(200);
+        expect((await browser.request('POST', 'sign-out')).status).toBe(200);
+        const before = await writes();
+        clock.at(TOUCH);
+        expect(await post('handle-touch?id=first', newBrowser())).toEqual({ status: 409, body: { ended: 'signed-out' } });
+        await signIn();
+        expect((await post('handle?id=second')).status).toBe(200);
+        await signIn();
+        clock.at(2 * TOUCH);
+        const signedIn = await writes();
+        expect(await post('handle-touch?id=second', newBrowser())).toEqual({ status: 409, body: { ended: 'signed-out' } });
+        expect(await writes()).toBe(signedIn);
+        expect(signedIn).toBeGreaterThan(before);
+        expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleRemainingMs: T - TOUCH });
+      });
+
+      it("a stream ends at the session's own idle deadline", async () => {
+        expect(await post(`sign-in?idle=${S}`)).toEqual(ok);
+        const response = await browser.request('GET', 'stream', { headers: { accept: 'text/event-stream' } });
+        expect(response.status).toBe(200);
+        clock.at(S);
+        expect((await browser.status(prefix)).body).toEqual({ state: 'expired', reason: 'idle' });
+        expect(/data: (\S+)/.exec(await response.text())?.[1]).toBe('idle');
+      });
+    });
+
     describe('expiry', () => {
       it('ends the expired session at once: its data is gone, only why it ended stays; a replayed old cookie never works again and learns why', async () => {
         await signIn();
@@ -498,6 +718,9 @@ export function runAdapterContract(target: AdapterTarget): void {
         ['a future last activity', { createdAt: START, lastActivity: START + 3_600_000 }],
         ['a missing created-at', { lastActivity: START }],
         ['a non-finite timestamp', { createdAt: START, lastActivity: null }],
+        ['a non-numeric own idle timeout', { createdAt: START, lastActivity: START, idleTimeout: 'forever' }],
+        ['an own warning lead not under its idle timeout', { createdAt: START, lastActivity: START, idleTimeout: 30_000, warnBefore: 30_000 }],
+        ['an own absolute timeout under its idle timeout', { createdAt: START, lastActivity: START, idleTimeout: 30_000, absoluteTimeout: 1_000 }],
       ])('fails closed on tampered metadata (%s): expired, never a crash', async (_name, record) => {
         await signIn();
         const tamper = await browser.request('POST', 'tamper', {
@@ -1142,8 +1365,10 @@ export function runAdapterContract(target: AdapterTarget): void {
         const { connect } = await import('node:net');
         const url = new URL(app!.url);
         return new Promise((resolve, reject) => {
+          // Written without half-closing: a server (or the round-robin proxy of the multi-instance runs) may drop a
+          // request whose client half-closed before the answer came; `Connection: close` ends the exchange.
           const socket = connect(Number(url.port), url.hostname, () =>
-            socket.end([requestLine, `Host: ${url.host}`, 'Connection: close', ...headers, '', ''].join('\r\n')),
+            socket.write([requestLine, `Host: ${url.host}`, 'Connection: close', ...headers, '', ''].join('\r\n')),
           );
           let text = '';
           socket.setEncoding('latin1');

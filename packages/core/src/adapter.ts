@@ -9,14 +9,15 @@ import {
   type EndpointName,
   type EndpointResponse,
 } from './endpoints.js';
-import type { SessionEvaluation } from './evaluate.js';
+import type { ActiveSession, SessionEvaluation } from './evaluate.js';
+import { changeLimits, sessionPolicy, signInRecord, type SessionLimits, type SetLimitsOptions } from './limits.js';
 import { checkKeepAliveOrigin, namedSessionId } from './guard.js';
 import { wantsJson, type HeaderReader } from './guard-route.js';
 import { isSpeculative } from './speculative.js';
 import { SessionLedger } from './ledger.js';
 import { resolveOptions, type IdleSessionOptions, type ResolvedOptions } from './options.js';
 import type { IdlePolicy } from './policy.js';
-import { recordId, type ExpiryReason } from './record.js';
+import { isTracked, readEndedReason, recordId, type ExpiryReason, type SessionRecord } from './record.js';
 import { auditPath, emitAudit, type AuditEventType, type AuditRefusal } from './audit.js';
 import { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 import { SessionWatch, type SessionSignal } from './watch.js';
@@ -35,6 +36,30 @@ export interface SignOutOptions {
 
 /** The `Clear-Site-Data` header value that `signOut(…, { clearSiteData: true })` sends: the browser's cache for the site. */
 export const CLEAR_SITE_DATA_CACHE = '"cache"';
+
+/**
+ * A handle on one session for activity the app reports after the request that made it ended (see
+ * `IdleSessionAdapter.activityHandle`), such as the messages of a WebSocket opened by that request.
+ */
+export interface ActivityHandle {
+  /** The session's non-secret record id (the status body's `sessionId`), or `null` when the request had no tracked session. */
+  readonly sessionId: string | null;
+  /**
+   * Records activity of the session now, as a request of the user's would: reads the session from its
+   * store, moves its idle deadline, and writes last-activity back through the store at most once per
+   * `touchInterval` (a store that writes conditionally, such as `@idle-session/redis`'s, refuses a session
+   * that any instance ended). A session found past its deadline is ended as a request would end it (the
+   * store keeps only why). Cookie-only sessions (Koa without a store) have no server copy to write: the
+   * activity is kept in this process (`SessionLedger`) and written into the cookie by the session's next
+   * request here.
+   * @returns the session's state after the activity.
+   * @throws `SessionEndedError` (status 401) with the `reason` (`idle`, `absolute`, `signed-out` (signed
+   *   out, replaced by a new sign-in, or gone from the store), `none`) when the session is not active:
+   *   an ended or expired session is never revived.
+   * @throws `StoreUnavailableError` while the store or the shared service is unavailable.
+   */
+  touch(): Promise<ActiveSession>;
+}
 
 /** Options of an adapter's `requireSignIn()` guard. */
 export interface RequireSignInOptions {
@@ -61,9 +86,51 @@ export interface IdleSessionAdapter<Request, Handler> {
    * Signs a user in: a new session id (against session fixation: OWASP Session Management Cheat Sheet,
    * "Renew the Session ID After Any Privilege Level Change") and tracking starts. Store the user in the
    * session after it resolves. Clears a remembered expiry reason.
+   *
+   * With `limits`, the session gets timeouts of its own (milliseconds; each one left out is the policy's),
+   * kept in its record, so every instance and every later request uses them: the status body reports
+   * them (`idleTimeoutMs`, `warnBeforeMs`, the remaining times) and the browser element follows them.
+   * OWASP Session Management Cheat Sheet, "Session Expiration": shorter timeouts for more sensitive
+   * sessions (an administrator's 5 minutes where a clerk gets 30).
+   * @throws `IdlePolicyError` (a `TypeError`) naming the value when `limits` are invalid (validated as the
+   *   options are; see `resolveSessionLimits`): nothing is stored, the previous session is untouched.
    * @throws the session store's error, or an Error when the framework's session middleware is not mounted.
    */
-  signIn(request: Request): Promise<void>;
+  signIn(request: Request, limits?: SessionLimits): Promise<void>;
+  /**
+   * Changes the timeouts of the request's session while it lives (a step-up sign-in, an administrator's
+   * change): milliseconds, each one left out kept. The new limits apply from now, and the call counts as
+   * activity (it runs in a request of the user's); the absolute deadline stays measured from sign-in, so
+   * a shorter absolute timeout may end the session at once. Tightening is always allowed; loosening past
+   * what the session's sign-in allowed only with `{ allowLonger: true }`. The change is written with the
+   * session at the end of the request (and holds for copies of the session taken before it: a request
+   * still in flight never writes the old limits back, see `withLaterLimits`).
+   * @throws `IdlePolicyError` naming the value for an invalid value, or a loosening past the sign-in's
+   *   limits without `allowLonger`: nothing is changed.
+   * @throws `SessionEndedError` (status 401) with the `reason` when the session is not active (as
+   *   `confirmActive`): an ended session is never revived.
+   * @throws `StoreUnavailableError` while the shared service is unavailable.
+   */
+  setLimits(request: Request, limits: SessionLimits, options?: SetLimitsOptions): Promise<void>;
+  /**
+   * Records activity the app knows about and the middleware cannot see as a request of the user's (a
+   * WebSocket message handled in this request, work done on the user's behalf), for the request's
+   * session, at the current time: as an ordinary request would, it moves the idle deadline and is
+   * written at most once per `touchInterval` (with the session, at the end of the request). Useful in a
+   * request that `isActivity` excludes; for work after the request ended, use {@link activityHandle}.
+   * @returns the session's state after the activity.
+   * @throws `SessionEndedError` (status 401) with the `reason` (`idle`, `absolute`, `signed-out`, `none`)
+   *   when the session is not active: an ended or expired session is never revived.
+   * @throws `StoreUnavailableError` while the shared service is unavailable.
+   */
+  recordActivity(request: Request): Promise<ActiveSession>;
+  /**
+   * A handle on the request's session for activity after the request ended (the messages of a WebSocket
+   * opened by this request, a long job started by it): `handle.touch()` records activity at that time
+   * and writes it through the session store directly (see {@link ActivityHandle}). Take it while the
+   * request runs (after the middleware); it holds the session's store key and record id, not the session.
+   */
+  activityHandle(request: Request): ActivityHandle;
   /**
    * Signs out: the session is destroyed in the store and its cookie deleted, with the attributes it was
    * set with (OWASP Session Management Cheat Sheet: invalidate on the server and clear the cookie). With
@@ -209,6 +276,7 @@ class HeldRequest implements RequestHold {
     if (!shared?.holdActive) return;
     const period = heartbeatMs(policy);
     const keep = storeKey === undefined ? undefined : { key: storeKey, ttlMs: policy.idleTimeout + policy.touchInterval };
+    // (`policy` is the session's own: see `holdRequest`.)
     const hold = (): void => {
       this.announced = true;
       void shared.holdActive!(id, 3 * period, keep).catch(() => {}); // the next beat tries again
@@ -309,6 +377,40 @@ export interface AdapterSetup<Request extends object> {
    * @throws `SessionEndedError`, or the shared service's error.
    */
   confirmActive(record: unknown): Promise<void>;
+  /**
+   * The record of a new sign-in at the policy's clock, with the session's own timeouts when `limits` are
+   * given (see `signInRecord`). Call it before anything is changed: it validates.
+   * @throws `IdlePolicyError` naming the value.
+   */
+  signInRecord(limits?: SessionLimits): SessionRecord;
+  /**
+   * What the adapters' `setLimits()` does with the request's current record: confirms the session is
+   * active, validates and applies the change (see `changeLimits`), notes it in the ledger (so copies of
+   * the session taken before it are held to it) and reschedules the session's signals. Returns the
+   * record to store; the adapter puts it in the session.
+   * @throws `SessionEndedError`, `IdlePolicyError` naming the value, or the shared service's error.
+   */
+  changeLimits(record: unknown, limits: SessionLimits, options?: SetLimitsOptions): Promise<SessionRecord>;
+  /**
+   * What the adapters' `recordActivity()` does with the request's current record: confirms the session is
+   * active, then plans activity now (`planRequest` with `activity`): the plan's `write`, when not `null`,
+   * is the record the adapter puts in the session.
+   * @throws `SessionEndedError`, or the shared service's error.
+   */
+  recordActivity(record: unknown): Promise<RequestPlan & { readonly evaluation: ActiveSession }>;
+  /**
+   * What an {@link ActivityHandle}'s `touch()` does with the record its session's store holds now
+   * (`undefined` when the store no longer has the session): plans activity now for the session with
+   * record id `id`. A session found expired is ended here (audit `expired`, `endRecord`): the adapter then
+   * writes `endedRecord(ended)` in the store, where its sessions live. `ended` says why the session is not
+   * active (then nothing is to be written), or is `null` and the plan's `write` is the record to store.
+   * @throws the shared service's error.
+   */
+  handleActivity(
+    stored: unknown,
+    id: string | null,
+    request: { method: string; url: string },
+  ): Promise<{ readonly plan: RequestPlan | null; readonly ended: SessionEndedReason | null; readonly expired: boolean }>;
 }
 
 /**
@@ -340,13 +442,18 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
       const id = recordId(record);
       if (id === null) return;
       const how = reason === 'idle' || reason === 'absolute' ? reason : 'signed-out';
-      ledger.end(id, policy.clock.now(), how);
+      const now = policy.clock.now();
+      // As long as a copy of this session could be used: by its own idle timeout when it has one.
+      const ttlMs = endedTtlMs(sessionPolicy(ledger.withKnownLimits(record, now), policy) ?? policy);
+      ledger.end(id, now, how, ttlMs);
       watch.ended(id, reason);
-      await shared?.markEnded(id, endedTtlMs(policy), how);
+      await shared?.markEnded(id, ttlMs, how);
     },
     holdRequest(record, options) {
       const id = recordId(record);
-      return id === null ? NO_HOLD : new HeldRequest(id, ledger, policy, shared, options?.storeKey, options?.announce === true);
+      return id === null
+        ? NO_HOLD
+        : new HeldRequest(id, ledger, sessionPolicy(ledger.withKnownLimits(record, policy.clock.now()), policy) ?? policy, shared, options?.storeKey, options?.announce === true);
     },
     sharesActivity,
     sharesHolds: typeof shared?.holdActive === 'function',
@@ -386,6 +493,43 @@ export function setUpAdapter<Request extends object>(options: IdleSessionOptions
       let reason = endedReasonNow(record, policy, policy.clock.now(), ledger);
       if (reason === null && shared && (await shared.hasEnded(recordId(record)!))) reason = 'signed-out';
       if (reason !== null) throw new SessionEndedError(reason);
+    },
+    signInRecord(limits) {
+      return signInRecord(policy.clock.now(), policy, limits);
+    },
+    async changeLimits(record, limits, options) {
+      await setup.confirmActive(record);
+      const now = policy.clock.now();
+      const changed = changeLimits(ledger.withKnownLimits(record, now), policy, limits, options, now);
+      const id = recordId(changed)!;
+      ledger.noteLimits(changed, now);
+      ledger.noteActivity(id, changed.lastActivity!, now);
+      watch.limitsChanged(id);
+      return changed;
+    },
+    async recordActivity(record) {
+      await setup.confirmActive(record);
+      const plan = await setup.plan(record, { activity: 'activity' });
+      const { evaluation } = plan;
+      if (evaluation.state !== 'active') throw new SessionEndedError(evaluation.state === 'expired' ? evaluation.reason : 'signed-out');
+      return plan as RequestPlan & { evaluation: ActiveSession };
+    },
+    async handleActivity(stored, id, request) {
+      const now = policy.clock.now();
+      const gone = (ended: SessionEndedReason) => ({ plan: null, ended, expired: false });
+      if (id === null) return gone('none');
+      if (!isTracked(stored)) return gone(readEndedReason(stored) ?? ledger.ending(id, now) ?? 'signed-out');
+      if (recordId(stored) !== id) return gone('signed-out'); // replaced by a new sign-in
+      if (shared) await setup.learnEnded(stored);
+      const plan = await setup.plan(stored, { activity: 'activity' });
+      if (plan.expire) {
+        setup.report('expired', request, stored, plan.expire.reason);
+        await setup.endRecord(stored, plan.expire.reason);
+        return { plan, ended: plan.expire.reason, expired: true };
+      }
+      const { evaluation } = plan;
+      if (evaluation.state === 'active' && !plan.discard) return { plan, ended: null, expired: false };
+      return gone(evaluation.state === 'expired' ? evaluation.reason : 'signed-out');
     },
     async learnEnded(record) {
       const id = recordId(record);

@@ -43,14 +43,16 @@ export class SessionEndedError extends Error {
  * when it is, else why not. Requests of the session in flight here count as activity (see
  * `SessionLedger.beginRequest`). Pure; the adapters add what other instances know (`SharedEndings`).
  *
- * @param record - the untrusted value stored under `SESSION_KEY` in the request's session now.
+ * @param carried - the untrusted value stored under `SESSION_KEY` in the request's session now (limits
+ *   changed since by `setLimits` on this process apply to it).
  * @param policy - a validated policy.
  * @param now - epoch milliseconds.
  * @param ledger - this process's ledger.
  */
-export function endedReasonNow(record: unknown, policy: IdlePolicy, now: number, ledger: SessionLedger): SessionEndedReason | null {
-  const id = recordId(record);
-  if (id === null || !isTracked(record)) return readEndedReason(record) ?? 'none';
+export function endedReasonNow(carried: unknown, policy: IdlePolicy, now: number, ledger: SessionLedger): SessionEndedReason | null {
+  const id = recordId(carried);
+  if (id === null || !isTracked(carried)) return readEndedReason(carried) ?? 'none';
+  const record = ledger.withKnownLimits(carried, now);
   const evaluation = evaluateRecord(withLaterActivity(record, ledger.knownActivity(id, now), now), policy, now);
   if (evaluation.state === 'expired') return evaluation.reason;
   if (evaluation.state === 'none') return 'none';

@@ -31,6 +31,20 @@ export {
   type SessionEvaluation,
   type UntrackedSession,
 } from './evaluate.js';
+export {
+  changeLimits,
+  hasOwnLimits,
+  LIMIT_FIELDS,
+  limitFieldsOf,
+  resolveSessionLimits,
+  sessionPolicy,
+  signInRecord,
+  withLaterLimits,
+  type PolicyTimes,
+  type ResolvedSessionLimits,
+  type SessionLimits,
+  type SetLimitsOptions,
+} from './limits.js';
 export { activityForSession, hasBody, mayBeHeldElsewhere, planRequest, planRequestEnd, type RequestActivity, type RequestPlan } from './request.js';
 export {
   parseStatusBody,
@@ -103,6 +117,7 @@ export {
   routeRequest,
   setUpAdapter,
   unavailableDecision,
+  type ActivityHandle,
   type AdapterSetup,
   type IdleSessionAdapter,
   type RequestHold,

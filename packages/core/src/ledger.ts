@@ -1,3 +1,4 @@
+import { limitFieldsOf, withLaterLimits } from './limits.js';
 import { isTracked, recordId, type ExpiryReason, type SessionRecord } from './record.js';
 
 /**
@@ -81,6 +82,15 @@ export type LedgerEnding = ExpiryReason | 'signed-out';
 export class SessionLedger {
   readonly #ended: AgedMap<LedgerEnding>;
   readonly #activity: AgedMap<number>;
+  /** The latest limits set on a session here (`setLimits`), as `{ createdAt, ...limit fields }`; made at the first one. */
+  #limits: AgedMap<Partial<SessionRecord>> | null = null;
+  /**
+   * Endings that must be remembered longer than `ttlMs` (sessions whose own idle timeout is longer than
+   * the policy's), with their own deadline; at most `max`, the oldest dropped first.
+   */
+  readonly #longEnded = new Map<string, { how: LedgerEnding; until: number }>();
+  readonly #ttlMs: number;
+  readonly #max: number;
   /** Requests in flight that count as activity, per record id; an entry is removed when its count drops to 0. */
   readonly #inFlight = new Map<string, number>();
 
@@ -92,6 +102,8 @@ export class SessionLedger {
   constructor(ttlMs: number, max = 50_000) {
     this.#ended = new AgedMap(ttlMs, max);
     this.#activity = new AgedMap(ttlMs, max);
+    this.#ttlMs = ttlMs;
+    this.#max = max;
   }
 
   /**
@@ -113,19 +125,50 @@ export class SessionLedger {
    * request that still carries the session (sent before the browser got the news) is told the reason.
    * A timeout already recorded is kept.
    */
-  end(id: string, now: number, how: LedgerEnding = 'signed-out'): void {
-    const known = this.#ended.get(id, now);
-    this.#ended.set(id, known !== undefined && known !== 'signed-out' ? known : how, now);
+  end(id: string, now: number, how: LedgerEnding = 'signed-out', ttlMs: number = this.#ttlMs): void {
+    const known = this.ending(id, now);
+    const kept = known !== null && known !== 'signed-out' ? known : how;
+    this.#ended.set(id, kept, now);
+    if (ttlMs <= this.#ttlMs) return;
+    // A session with a longer idle timeout than the policy's: a copy of it could be used longer.
+    this.#longEnded.delete(id);
+    this.#longEnded.set(id, { how: kept, until: now + ttlMs });
+    for (const [oldest, entry] of this.#longEnded) {
+      if (this.#longEnded.size <= this.#max && entry.until > now) break;
+      this.#longEnded.delete(oldest);
+    }
   }
 
   /** Whether this process ended the session with this record id. */
   hasEnded(id: string, now: number): boolean {
-    return this.#ended.get(id, now) !== undefined;
+    return this.ending(id, now) !== null;
   }
 
   /** How the session with this record id ended, when this process ended it (see {@link SessionLedger.end}); else `null`. */
   ending(id: string, now: number): LedgerEnding | null {
-    return this.#ended.get(id, now) ?? null;
+    const how = this.#ended.get(id, now);
+    if (how !== undefined || this.#longEnded.size === 0) return how ?? null;
+    const long = this.#longEnded.get(id);
+    return long !== undefined && long.until > now ? long.how : null;
+  }
+
+  /**
+   * Records the limits `record` holds after a `setLimits` of its session here, so that a copy of the
+   * session from before (a request still in flight, a copied cookie-only cookie) is held to them too.
+   */
+  noteLimits(record: unknown, now: number): void {
+    const id = recordId(record);
+    if (id === null) return;
+    this.#limits ??= new AgedMap(this.#ttlMs, this.#max);
+    this.#limits.set(id, { createdAt: (record as SessionRecord).createdAt, ...limitFieldsOf(record) }, now);
+  }
+
+  /** `record` with the latest limits noted here for its session (see {@link noteLimits}) when they are later than its own. */
+  withKnownLimits<T>(record: T, now: number): T {
+    if (this.#limits === null) return record;
+    const id = recordId(record);
+    const known = id === null ? undefined : this.#limits.get(id, now);
+    return known === undefined ? record : withLaterLimits(record, known);
   }
 
   /** Records a last-activity written for this record id (kept if later than the one known). */
@@ -198,7 +241,8 @@ function laterOf(ours: unknown, lastActivity: number | null | undefined): unknow
  *   holds it): do not write. An ended session is never put back (OWASP Session Management Cheat Sheet:
  *   invalidated sessions must stay invalid).
  * - otherwise write, with `lastActivity` the latest of the request's copy, the store's current copy (same
- *   `createdAt` only) and the ledger: activity only moves forward.
+ *   `createdAt` only) and the ledger: activity only moves forward; and with the limits changed last
+ *   (`setLimits`, ordered by `limitsSetAt`) of the same copies: a change of limits is never undone.
  *
  * @param ours - the record in the request's session object.
  * @param context.stored - the store's current copy, for sessions kept in a store: `exists` false when the
@@ -216,9 +260,15 @@ export function settleBeforeSave(
   if (context.stored) {
     if (!context.stored.exists) return { save: false };
     const theirs = timestamps(context.stored.record);
-    if (theirs && theirs.createdAt === timestamps(ours)?.createdAt) record = laterOf(record, theirs.lastActivity);
+    if (theirs && theirs.createdAt === timestamps(ours)?.createdAt) {
+      record = laterOf(record, theirs.lastActivity);
+      record = withLaterLimits(record, context.stored.record);
+    }
   }
-  if (id !== null) record = laterOf(record, context.ledger.latestActivity(id, context.now));
+  if (id !== null) {
+    record = laterOf(record, context.ledger.latestActivity(id, context.now));
+    record = context.ledger.withKnownLimits(record, context.now);
+  }
   return { save: true, record };
 }
 

@@ -73,7 +73,8 @@ function describe(value: unknown): string {
   return `a value of type ${Array.isArray(value) ? 'array' : typeof value}`;
 }
 
-function requireDuration(option: string, value: unknown, { allowZero = false } = {}): number {
+/** Validates one duration option (internal: used by the per-session limits too). @throws {@link IdlePolicyError} naming it. */
+export function requireDuration(option: string, value: unknown, { allowZero = false } = {}): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new IdlePolicyError(option, `must be a finite number of milliseconds, got ${describe(value)}.`);
   }

@@ -14,7 +14,9 @@ export const EXPIRY_REASONS: readonly ExpiryReason[] = Object.freeze(['idle', 'a
  * hold it.
  *
  * - A signed-in, tracked session: `{ id, createdAt, lastActivity }`: a random identifier (not secret,
- *   never the cookie value) and two epoch-millisecond timestamps.
+ *   never the cookie value) and two epoch-millisecond timestamps; with the session's own timeouts when
+ *   it has them (`idleTimeout`, `absoluteTimeout`, `warnBefore`, in milliseconds, chosen at sign-in), and
+ *   after a `setLimits` also `idleTimeoutAtSignIn`, `absoluteTimeoutAtSignIn` and `limitsSetAt`.
  * - A fresh anonymous session that replaced an expired one: `{ endedReason }`, so the next page can
  *   say why the user was signed out; it is dropped at the next sign-in.
  */
@@ -31,6 +33,21 @@ export interface SessionRecord {
   lastActivity?: number;
   /** Set only on the anonymous session that replaced an expired one. */
   endedReason?: ExpiryReason;
+  /**
+   * The session's own idle timeout, in milliseconds, chosen at sign-in or changed by `setLimits`
+   * (see `SessionLimits`). Absent: the policy's (records of older versions, sign-ins without limits).
+   */
+  idleTimeout?: number;
+  /** The session's own absolute timeout, in milliseconds from `createdAt`. Absent: the policy's. */
+  absoluteTimeout?: number;
+  /** The session's own warning lead, in milliseconds before the idle deadline. Absent: the policy's (or its default for the session's idle timeout). */
+  warnBefore?: number;
+  /** Set by the first `setLimits`: the idle timeout the session's sign-in allowed, in milliseconds (loosening past it needs `allowLonger`). */
+  idleTimeoutAtSignIn?: number;
+  /** Set by the first `setLimits`: the absolute timeout the session's sign-in allowed, in milliseconds, or `null` for none. */
+  absoluteTimeoutAtSignIn?: number | null;
+  /** Set by `setLimits`: when the limits were last changed, epoch milliseconds (orders copies of the session, see `withLaterLimits`). */
+  limitsSetAt?: number;
 }
 
 /** The key under which {@link SessionRecord} is stored in the framework's session object. */

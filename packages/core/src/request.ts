@@ -3,6 +3,7 @@ import { withLaterActivity, type SessionLedger } from './ledger.js';
 import type { IdlePolicy } from './policy.js';
 import { heartbeatMs } from './shared.js';
 import { isTracked, recordId, type SessionRecord } from './record.js';
+import { limitFieldsOf, sessionPolicy } from './limits.js';
 
 /**
  * How a request counts for the idle timeout.
@@ -70,12 +71,14 @@ export interface RequestPlan {
  *
  * Sliding expiration with a write budget: a request that counts as activity writes `lastActivity = now`
  * only when the last write (in the record, or noted in the ledger by a concurrent request) is at least
- * `touchInterval` old, so the idle deadline may come early by at most `touchInterval`, never late, and
+ * `touchInterval` old (the session's, see `sessionPolicy`: every timeout is the session's own when its
+ * record has them; a write keeps them), so the idle deadline may come early by at most `touchInterval`, never late, and
  * parallel requests of one session write once. Activity only moves forward: a write never sets an earlier
  * `lastActivity` than the stored one. An expired session is never revived (OWASP Session Management
  * Cheat Sheet, "Session Expiration").
  *
- * @param record - the untrusted value stored under `SESSION_KEY`.
+ * @param carried - the untrusted value stored under `SESSION_KEY`, as the request carries it (the ledger's
+ *   later limits of its session, see `SessionLedger.noteLimits`, apply to it).
  * @param policy - a validated policy.
  * @param now - epoch milliseconds.
  * @param activity - how this request counts, see {@link RequestActivity}.
@@ -83,12 +86,14 @@ export interface RequestPlan {
  *   is noted in it. Optional; without it there is no discard.
  */
 export function planRequest(
-  record: unknown,
+  carried: unknown,
   policy: IdlePolicy,
   now: number,
   activity: RequestActivity,
   ledger?: SessionLedger,
 ): RequestPlan {
+  // Limits changed here since this copy was taken (`setLimits`) hold for it too.
+  const record = ledger ? ledger.withKnownLimits(carried, now) : carried;
   const id = recordId(record);
   const ending = ledger && id !== null && isTracked(record) ? ledger.ending(id, now) : null;
   if (ending !== null) {
@@ -115,12 +120,13 @@ export function planRequest(
   if (before.state === 'none' || activity === 'passive') return { evaluation: before, write: null, expire: null, discard: false };
   // The write budget counts what was written, not a request held in flight (it writes when it ends).
   const lastWrite = (withLaterActivity(record, written, now) as SessionRecord).lastActivity as number;
-  if (now - lastWrite < policy.touchInterval) {
+  if (now - lastWrite < (sessionPolicy(record, policy) ?? policy).touchInterval) {
     return { evaluation: before, write: null, expire: null, discard: false };
   }
   const createdAt = (record as SessionRecord).createdAt as number;
   const lastActivity = now;
-  const write: SessionRecord = id === null ? { createdAt, lastActivity } : { id, createdAt, lastActivity };
+  const base: SessionRecord = id === null ? { createdAt, lastActivity } : { id, createdAt, lastActivity };
+  const write: SessionRecord = { ...base, ...limitFieldsOf(record) };
   if (ledger && id !== null) ledger.noteActivity(id, lastActivity, now);
   return { evaluation: evaluateRecord(write, policy, now), write, expire: null, discard: false };
 }
@@ -134,7 +140,11 @@ export function planRequest(
 export function mayBeHeldElsewhere(plan: RequestPlan, activity: RequestActivity, policy: IdlePolicy): boolean {
   if (plan.expire) return plan.expire.reason === 'idle' && !plan.expire.invalid;
   const { evaluation } = plan;
-  return activity === 'passive' && evaluation.state === 'active' && policy.idleTimeout - evaluation.idleRemainingMs > heartbeatMs(policy);
+  return (
+    activity === 'passive' &&
+    evaluation.state === 'active' &&
+    (evaluation.idleTimeout ?? policy.idleTimeout) - evaluation.idleRemainingMs > heartbeatMs(policy)
+  );
 }
 
 /**
@@ -149,16 +159,17 @@ export function mayBeHeldElsewhere(plan: RequestPlan, activity: RequestActivity,
  * @param now - epoch milliseconds.
  * @param ledger - this process's ledger; call `endRequest` on it first.
  */
-export function planRequestEnd(record: unknown, policy: IdlePolicy, now: number, ledger: SessionLedger): SessionRecord | null {
+export function planRequestEnd(carried: unknown, policy: IdlePolicy, now: number, ledger: SessionLedger): SessionRecord | null {
   // The common case first, without a look at the ledger: a request shorter than the write budget.
-  const lastActivity = (record as SessionRecord | undefined)?.lastActivity;
-  if (typeof lastActivity !== 'number' || now - lastActivity < policy.touchInterval) return null;
-  const id = recordId(record);
-  if (id === null || !isTracked(record) || ledger.hasEnded(id, now) || ledger.hasRequestInFlight(id)) return null;
+  const lastActivity = (carried as SessionRecord | undefined)?.lastActivity;
+  if (typeof lastActivity !== 'number' || now - lastActivity < (sessionPolicy(carried, policy) ?? policy).touchInterval) return null;
+  const id = recordId(carried);
+  if (id === null || !isTracked(carried) || ledger.hasEnded(id, now) || ledger.hasRequestInFlight(id)) return null;
+  const record = ledger.withKnownLimits(carried, now);
   const { createdAt } = record as SessionRecord;
   const lastWrite = Math.max(lastActivity, ledger.latestActivity(id, now) ?? lastActivity);
-  if (now - lastWrite < policy.touchInterval) return null;
-  const write: SessionRecord = { id, createdAt: createdAt as number, lastActivity: now };
+  if (now - lastWrite < (sessionPolicy(record, policy) ?? policy).touchInterval) return null;
+  const write: SessionRecord = { id, createdAt: createdAt as number, lastActivity: now, ...limitFieldsOf(record) };
   if (evaluateRecord(write, policy, now).state !== 'active') return null;
   ledger.noteActivity(id, now, now);
   return write;

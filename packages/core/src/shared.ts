@@ -1,6 +1,7 @@
 import type { IdlePolicy } from './policy.js';
 import type { LedgerEnding } from './ledger.js';
 import { isTracked, readEndedReason, type ExpiryReason, type SessionRecord } from './record.js';
+import { sessionPolicy, type PolicyTimes } from './limits.js';
 
 /**
  * How long a store remembers why a session ended after the session itself is gone: 24 hours, in
@@ -112,9 +113,10 @@ export const SKIP_FORCED_SAVE: unique symbol = Symbol.for('idle-session.skipForc
  * clock follows the policy (a fixed one-day TTL is how expired sessions linger in stores):
  *
  * - a tracked session: until its idle deadline plus `touchInterval` (last-activity is written at most
- *   once per `touchInterval`), and never past its absolute deadline;
+ *   once per `touchInterval`), and never past its absolute deadline, by the session's own timeouts when
+ *   its record has them (see `sessionPolicy`), else the policy's;
  * - an anonymous session that only remembers why the last one ended: {@link ENDED_REASON_MEMORY_MS};
- * - any other session (anonymous), and a tracked one whose timestamps are malformed (kept so that the
+ * - any other session (anonymous), and a tracked one whose timestamps or own timeouts are malformed (kept so that the
  *   next request finds it and fails closed, saying why): the idle timeout plus `touchInterval`.
  *
  * Rounded up to whole milliseconds; at least 1 while the session may live, `0` when it must already
@@ -128,29 +130,32 @@ export const SKIP_FORCED_SAVE: unique symbol = Symbol.for('idle-session.skipForc
 export function storeTtlMs(record: unknown, policy: Pick<IdlePolicy, 'idleTimeout' | 'absoluteTimeout' | 'touchInterval'>, now: number): number {
   if (!isTracked(record)) return readEndedReason(record) ? ENDED_REASON_MEMORY_MS : policy.idleTimeout + policy.touchInterval;
   const { createdAt, lastActivity } = record as SessionRecord;
-  if (!isFiniteNumber(createdAt) || !isFiniteNumber(lastActivity)) return policy.idleTimeout + policy.touchInterval;
-  let until = lastActivity + policy.idleTimeout + policy.touchInterval;
-  if (policy.absoluteTimeout !== null) until = Math.min(until, createdAt + policy.absoluteTimeout);
+  const own = sessionPolicy(record, policy as PolicyTimes);
+  if (!isFiniteNumber(createdAt) || !isFiniteNumber(lastActivity) || own === null) return policy.idleTimeout + policy.touchInterval;
+  let until = lastActivity + own.idleTimeout + own.touchInterval;
+  if (own.absoluteTimeout !== null) until = Math.min(until, createdAt + own.absoluteTimeout);
   return Math.max(0, Math.ceil(until - now));
 }
 
 /**
  * Which timeout will end a tracked session if nothing else happens: `'absolute'` when its absolute
- * deadline comes no later than its idle deadline, else `'idle'`; `null` for a record that is not tracked
- * or has malformed timestamps. A store that lets keys expire by themselves writes it beside the session
+ * deadline comes no later than its idle deadline, else `'idle'` (by the session's own timeouts when its
+ * record has them); `null` for a record that is not tracked or has malformed timestamps or timeouts. A store that lets keys expire by themselves writes it beside the session
  * (see {@link ENDED_REASON_MEMORY_MS}), so the reason survives the session.
  */
 export function expiryReasonAhead(record: unknown, policy: Pick<IdlePolicy, 'idleTimeout' | 'absoluteTimeout'>): ExpiryReason | null {
   if (!isTracked(record)) return null;
   const { createdAt, lastActivity } = record as SessionRecord;
-  if (!isFiniteNumber(createdAt) || !isFiniteNumber(lastActivity)) return null;
-  return policy.absoluteTimeout !== null && createdAt + policy.absoluteTimeout <= lastActivity + policy.idleTimeout ? 'absolute' : 'idle';
+  const own = sessionPolicy(record, { touchInterval: 0, ...policy });
+  if (!isFiniteNumber(createdAt) || !isFiniteNumber(lastActivity) || own === null) return null;
+  return own.absoluteTimeout !== null && createdAt + own.absoluteTimeout <= lastActivity + own.idleTimeout ? 'absolute' : 'idle';
 }
 
 /**
  * How long a mark of an ended session must be kept, in milliseconds: as long as a copy of the session
  * (a copied cookie-only cookie, or a request still in flight) could otherwise still be used, which is
  * until the copy's own idle deadline: the idle timeout plus `touchInterval` from the end at most.
+ * Pass the session's policy (`sessionPolicy(record, policy)`) for a session with its own timeouts.
  */
 export function endedTtlMs(policy: Pick<IdlePolicy, 'idleTimeout' | 'touchInterval'>): number {
   return policy.idleTimeout + policy.touchInterval;

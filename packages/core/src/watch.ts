@@ -95,9 +95,20 @@ export class SessionWatch {
     return size;
   }
 
+  /**
+   * The limits of the session with this record id were changed here (`setLimits`, noted in the ledger):
+   * every signal of it is scheduled again by its new deadline (or aborts now when it has passed).
+   */
+  limitsChanged(id: string): void {
+    for (const watcher of [...(this.#watchers.get(id) ?? [])]) {
+      if (watcher.timer !== undefined) timers.clearTimeout(watcher.timer);
+      this.#schedule(id, watcher);
+    }
+  }
+
   #latest(id: string, watcher: Watcher): SessionRecord {
     const now = this.policy.clock.now();
-    return withLaterActivity(watcher.record, this.ledger.knownActivity(id, now), now);
+    return withLaterActivity(this.ledger.withKnownLimits(watcher.record, now), this.ledger.knownActivity(id, now), now);
   }
 
   #schedule(id: string, watcher: Watcher): void {

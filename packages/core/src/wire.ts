@@ -15,9 +15,9 @@ export interface ActiveStatusBody {
   idleRemainingMs: number;
   /** Milliseconds until the absolute deadline, or `null` without an absolute timeout. */
   absoluteRemainingMs: number | null;
-  /** The idle timeout, so a page can say "after 15 minutes of inactivity". */
+  /** The session's idle timeout (its own, chosen at sign-in or changed since, else the policy's), so a page can say "after 15 minutes of inactivity". */
   idleTimeoutMs: number;
-  /** How long before the deadline the warning shows. */
+  /** How long before the deadline the warning shows: the session's own, else the policy's. */
   warnBeforeMs: number;
   /**
    * A random, non-secret identifier of the tracked session (never the cookie value), or `null`. Browser
@@ -49,7 +49,8 @@ export interface ForbiddenBody {
 /**
  * Turns an evaluation into the JSON body the endpoints send.
  * @param evaluation - from `evaluateRecord`.
- * @param policy - the policy the evaluation used (supplies `idleTimeoutMs` and `warnBeforeMs`).
+ * @param policy - the policy the evaluation used: supplies `idleTimeoutMs` and `warnBeforeMs` when the
+ *   evaluation does not carry the session's own (`ActiveSession.idleTimeout`, `warnBefore`).
  */
 export function toStatusBody(evaluation: SessionEvaluation, policy: IdlePolicy): StatusBody {
   switch (evaluation.state) {
@@ -59,8 +60,8 @@ export function toStatusBody(evaluation: SessionEvaluation, policy: IdlePolicy):
         remainingMs: evaluation.remainingMs,
         idleRemainingMs: evaluation.idleRemainingMs,
         absoluteRemainingMs: evaluation.absoluteRemainingMs,
-        idleTimeoutMs: policy.idleTimeout,
-        warnBeforeMs: policy.warnBefore,
+        idleTimeoutMs: evaluation.idleTimeout ?? policy.idleTimeout,
+        warnBeforeMs: evaluation.warnBefore ?? policy.warnBefore,
         sessionId: evaluation.sessionId,
       };
     case 'expired':

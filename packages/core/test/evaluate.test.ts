@@ -16,6 +16,8 @@ describe('evaluateRecord', () => {
       absoluteRemainingMs: 270_000,
       lastActivity: t0 + 10_000,
       sessionId: null,
+      idleTimeout: T,
+      warnBefore: 20_000,
     });
     expect(evaluateRecord({ ...record, id: 'r' }, policy, t0 + 30_000)).toMatchObject({ sessionId: 'r' });
     expect(evaluateRecord(record, noAbsolute, t0 + 30_000)).toMatchObject({ remainingMs: 40_000, absoluteRemainingMs: null });

@@ -12,14 +12,17 @@ import {
   isUnavailableRecord,
   planRequestEnd,
   readEndedReason,
+  recordId,
+  SessionEndedError,
   routeRequest,
   SESSION_KEY,
   setUpAdapter,
   settleBeforeSave,
-  startRecord,
   storeKeyOf,
   StoreUnavailableError,
   unavailableDecision,
+  type ActiveSession,
+  type ActivityHandle,
   type EndpointName,
   type EndpointResponse,
   type IdleSessionAdapter,
@@ -38,6 +41,8 @@ import {
   requireSession,
   save,
   sessionCookie,
+  storeGet,
+  storeSet,
   storeWritesConditionally,
   type ExpressSession,
 } from './session.js';
@@ -83,8 +88,8 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } =
-    setUpAdapter(options);
+  const setup = setUpAdapter(options);
+  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } = setup;
   const described = (req: Request) => ({ method: req.method, url: req.originalUrl });
   const sessionOf = (req: Request) => (req as Request & { session?: ExpressSession }).session;
   const recordOf = (req: Request) => sessionOf(req)?.[SESSION_KEY];
@@ -246,14 +251,15 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     }
   }
 
-  middleware.signIn = async (req) => {
+  middleware.signIn = async (req, limits) => {
+    const record = setup.signInRecord(limits); // validates first: an invalid limit changes nothing
     const previous = requireSession(req);
     await storeStep(req, async () => {
       await endRecord(previous[SESSION_KEY]);
       await regenerate(previous);
     });
     const session = requireSession(req);
-    session[SESSION_KEY] = startRecord(policy.clock.now());
+    session[SESSION_KEY] = record;
     report('signed-in', described(req), session[SESSION_KEY]);
     setState(req, evaluateRecord(session[SESSION_KEY], policy, policy.clock.now()));
     if (!warnedInsecureCookie && session.cookie.secure !== true && arrivedOverHttps(req.secure, (name) => req.get(name))) {
@@ -290,6 +296,44 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     return signal as AbortSignal;
   };
   middleware.confirmActive = (req) => confirmActive(recordOf(req));
+  middleware.setLimits = async (req, limits, options) => {
+    const changed = await setup.changeLimits(recordOf(req), limits, options);
+    requireSession(req)[SESSION_KEY] = changed; // express-session saves it at the end of the request
+    setState(req, evaluateRecord(changed, policy, policy.clock.now()));
+  };
+  middleware.recordActivity = async (req) => {
+    const plan = await setup.recordActivity(recordOf(req));
+    if (plan.write) requireSession(req)[SESSION_KEY] = plan.write; // saved at the end of the request
+    setState(req, plan.evaluation);
+    return plan.evaluation;
+  };
+  middleware.activityHandle = (req): ActivityHandle => {
+    const store = (req as unknown as { sessionStore?: unknown }).sessionStore;
+    const sid = req.sessionID;
+    const sessionId = recordId(recordOf(req));
+    const request = described(req);
+    return {
+      sessionId,
+      async touch(): Promise<ActiveSession> {
+        if (sessionId === null || !store || sid === undefined) throw new SessionEndedError('none');
+        const data = await storeGet(store, sid);
+        if (isUnavailableRecord(data?.[SESSION_KEY])) throw new StoreUnavailableError();
+        const outcome = await setup.handleActivity(data?.[SESSION_KEY], sessionId, request);
+        if (outcome.expired && data && outcome.ended && outcome.ended !== 'signed-out' && outcome.ended !== 'none') {
+          // As a request that finds it expired: the same key keeps only why it ended.
+          await storeSet(store, sid, { cookie: data.cookie, [SESSION_KEY]: endedRecord(outcome.ended) });
+        }
+        if (outcome.ended !== null) throw new SessionEndedError(outcome.ended);
+        const plan = outcome.plan!;
+        if (plan.write && data) {
+          // Checked right before the write: a sign-out here since the read is never undone.
+          if (ledger.hasEnded(sessionId, policy.clock.now())) throw new SessionEndedError(ledger.ending(sessionId, policy.clock.now()) ?? 'signed-out');
+          await storeSet(store, sid, { ...data, [SESSION_KEY]: plan.write });
+        }
+        return plan.evaluation as ActiveSession;
+      },
+    };
+  };
   middleware.state = stateOf;
   middleware.endedReason = (req) => readEndedReason(recordOf(req));
   middleware.requireSignIn =

@@ -95,6 +95,22 @@ export function neverSave(session: Session): void {
 }
 
 type SaveCallback = (error?: unknown) => void;
+type StoreMethods = {
+  get(id: string, callback: (error: unknown, session?: Record<string, unknown> | null) => void): void;
+  set(id: string, session: Record<string, unknown>, callback: (error?: unknown) => void): void;
+};
+
+/** Reads the session with this id from an express-session store, outside any request; `null` when it has none. */
+export function storeGet(store: unknown, sid: string): Promise<Record<string, unknown> | null> {
+  return new Promise((resolve, reject) =>
+    (store as StoreMethods).get(sid, (error, session) => (error ? reject(error) : resolve(session ?? null))),
+  );
+}
+
+/** Writes the session with this id to an express-session store, outside any request. */
+export function storeSet(store: unknown, sid: string, session: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => (store as StoreMethods).set(sid, session, (error) => (error ? reject(error) : resolve())));
+}
 type StoreLike = { get(id: string, callback: (error: unknown, session?: Record<string, unknown> | null) => void): void };
 
 /**

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
-import { SESSION_KEY, SessionEndedError, type SharedEndings } from '@idle-session/core';
-import express5, { type ErrorRequestHandler, type Response } from 'express';
+import { answerCaught, limitsFromQuery, SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
+import { SESSION_KEY, SessionEndedError, type ActivityHandle, type SharedEndings } from '@idle-session/core';
+import express5, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import session, { type Store } from 'express-session';
 import { csrfSync } from 'csrf-sync';
 import { idleSession, type IdleSessionMiddleware } from '../src/index.js';
@@ -61,11 +61,51 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
   const countWrites = setup.countWrites ?? (() => calls);
   app.use(session({ secret: 'contract-test', resave: false, saveUninitialized: false, store, cookie: { httpOnly: true, sameSite: 'lax', secure } }));
   app.use(idle);
-  app.post('/sign-in', async (req, res) => {
-    await idle.signIn(req);
-    Object.assign(req.session, { user: 'demo', profile: { visits: 0 } });
-    json(res, { ok: true });
+  const slow = setup.slow ?? new SlowRequests();
+  /** Runs a route's work; the per-session routes' errors as `answerCaught` says, any other to the error handler (Express 4 too). */
+  const caught =
+    (work: (req: Request, res: Response) => Promise<void>): RequestHandler =>
+    (req, res, next) => {
+      work(req, res).catch((error: unknown) => {
+        const answer = answerCaught(error);
+        if (answer) json(res, answer.body, answer.status);
+        else next(error);
+      });
+    };
+  app.post(
+    '/sign-in',
+    caught(async (req, res) => {
+      await idle.signIn(req, limitsFromQuery(req.query as Record<string, unknown>));
+      Object.assign(req.session, { user: 'demo', profile: { visits: 0 } });
+      json(res, { ok: true });
+    }),
+  );
+  app.post(
+    '/limits',
+    caught(async (req, res) => {
+      await idle.setLimits(req, limitsFromQuery(req.query as Record<string, unknown>) ?? {}, req.query.longer === '1' ? { allowLonger: true } : undefined);
+      json(res, { ok: true });
+    }),
+  );
+  app.post(
+    '/activity',
+    caught(async (req, res) => {
+      const { idleRemainingMs } = await idle.recordActivity(req);
+      json(res, { ok: true, idleRemainingMs });
+    }),
+  );
+  app.post('/handle', (req, res) => {
+    const handle = idle.activityHandle(req);
+    slow.handles.set(String(req.query.id), handle);
+    json(res, { sessionId: handle.sessionId });
   });
+  app.post(
+    '/handle-touch',
+    caught(async (req, res) => {
+      const { idleRemainingMs } = await (slow.handles.get(String(req.query.id)) as ActivityHandle).touch();
+      json(res, { ok: true, idleRemainingMs });
+    }),
+  );
   app.post('/sign-out', async (req, res) => {
     await idle.signOut(req, { clearSiteData: req.query.clear === '1' });
     json(res, { ok: true });
@@ -90,7 +130,6 @@ export async function startExpressApp(options: HarnessOptions, setup: ExpressApp
   app.all('/protected', idle.requireSignIn({ loginUrl: '/login' }), (_req, res) => {
     json(res, { ok: true });
   });
-  const slow = setup.slow ?? new SlowRequests();
   app.all('/slow', async (req, res) => {
     await slow.wait(String(req.query.id));
     const profile = (req.session as unknown as { profile?: { visits: number } }).profile;

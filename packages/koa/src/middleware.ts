@@ -12,14 +12,17 @@ import {
   isUnavailableRecord,
   planRequestEnd,
   readEndedReason,
+  recordId,
+  SessionEndedError,
   routeRequest,
   SESSION_KEY,
   setUpAdapter,
   settleBeforeSave,
-  startRecord,
   storeKeyOf,
   StoreUnavailableError,
   unavailableDecision,
+  type ActiveSession,
+  type ActivityHandle,
   type EndpointName,
   type EndpointResponse,
   type ExpiryReason,
@@ -92,8 +95,8 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } =
-    setUpAdapter(options);
+  const setup = setUpAdapter(options);
+  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } = setup;
   const described = (ctx: Context) => ({ method: ctx.method, url: ctx.originalUrl });
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
@@ -276,11 +279,11 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   const middleware = ((ctx: Context, next: Next) => handle(ctx, next)) as KoaIdleSessionMiddleware;
   Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
 
-  middleware.signIn = async (ctx) => {
+  middleware.signIn = async (ctx, limits) => {
+    const record = setup.signInRecord(limits); // validates first: an invalid limit changes nothing
     const options = sessionOptions(ctx);
     const browserSession = options.maxAge === 'session';
     await endRecord(sessionOf(ctx)?.[SESSION_KEY]);
-    const record = startRecord(policy.clock.now());
     await replaceSession(ctx, { [SESSION_KEY]: record });
     report('signed-in', described(ctx), record);
     if (browserSession) options.maxAge = 'session';
@@ -313,6 +316,58 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     return signal as AbortSignal;
   };
   middleware.confirmActive = (ctx) => confirmActive(sessionOf(ctx)?.[SESSION_KEY]);
+  middleware.setLimits = async (ctx, limits, options) => {
+    const session = sessionOf(ctx);
+    const changed = await setup.changeLimits(session?.[SESSION_KEY], limits, options);
+    session![SESSION_KEY] = changed; // koa-session writes it at the end of the request
+    setState(ctx, evaluateRecord(changed, policy, policy.clock.now()));
+  };
+  middleware.recordActivity = async (ctx) => {
+    const session = sessionOf(ctx);
+    const plan = await setup.recordActivity(session?.[SESSION_KEY]);
+    if (plan.write) session![SESSION_KEY] = plan.write; // written at the end of the request
+    setState(ctx, plan.evaluation);
+    return plan.evaluation;
+  };
+  middleware.activityHandle = (ctx): ActivityHandle => {
+    const options = sessionOptions(ctx);
+    const session = sessionOf(ctx);
+    const store = options.store;
+    const key = session?.externalKey;
+    const sessionId = recordId(session?.[SESSION_KEY]);
+    const request = described(ctx);
+    const storeOptions = { rolling: options.rolling ?? false, ctx };
+    // Cookie-only: the handle's own copy of the record; its activity is kept in this process's ledger.
+    let copy: unknown = session?.[SESSION_KEY];
+    return {
+      sessionId,
+      async touch(): Promise<ActiveSession> {
+        if (sessionId === null) throw new SessionEndedError('none');
+        if (!store) {
+          const outcome = await setup.handleActivity(copy, sessionId, request);
+          if (outcome.ended !== null) throw new SessionEndedError(outcome.ended);
+          if (outcome.plan!.write) copy = outcome.plan!.write; // noted in the ledger: the session's next request here writes it into the cookie
+          return outcome.plan!.evaluation as ActiveSession;
+        }
+        if (!key) throw new SessionEndedError('none');
+        const data = (await store.get(key, options.maxAge, storeOptions)) as Record<string, unknown> | null | undefined;
+        if (isUnavailableRecord(data?.[SESSION_KEY])) throw new StoreUnavailableError();
+        const outcome = await setup.handleActivity(data?.[SESSION_KEY], sessionId, request);
+        if (outcome.expired && outcome.ended && outcome.ended !== 'signed-out' && outcome.ended !== 'none') {
+          // As a request that finds it expired: the same key keeps only why it ended.
+          await store.set(key, { [SESSION_KEY]: endedRecord(outcome.ended) }, options.maxAge, { ...storeOptions, changed: true });
+        }
+        if (outcome.ended !== null) throw new SessionEndedError(outcome.ended);
+        const plan = outcome.plan!;
+        if (plan.write && data) {
+          // Checked right before the write: a sign-out here since the read is never undone.
+          if (ledger.hasEnded(sessionId, policy.clock.now())) throw new SessionEndedError(ledger.ending(sessionId, policy.clock.now()) ?? 'signed-out');
+          await store.set(key, { ...data, [SESSION_KEY]: plan.write }, options.maxAge, { ...storeOptions, changed: true });
+        }
+        return plan.evaluation as ActiveSession;
+      },
+    };
+  };
   middleware.state = stateOf;
   middleware.endedReason = (ctx) => readEndedReason(sessionOf(ctx)?.[SESSION_KEY]);
   middleware.requireSignIn =

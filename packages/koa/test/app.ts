@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
-import { SESSION_KEY, SessionEndedError, type SharedEndings } from '@idle-session/core';
+import { answerCaught, limitsFromQuery, SlowRequests, type HarnessOptions, type RunningApp } from '@idle-session/adapter-contract';
+import { SESSION_KEY, SessionEndedError, type ActivityHandle, type SharedEndings } from '@idle-session/core';
 import Koa, { type Context, type Next } from 'koa';
 import mount from 'koa-mount';
 import session from 'koa-session';
@@ -83,12 +83,40 @@ export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cook
   const guard = idle.requireSignIn({ loginUrl: '/login' });
   const csrf = new CSRF();
   const slow = setup.slow ?? new SlowRequests();
+  /** Runs a route's work; the per-session routes' errors as `answerCaught` says, any other to the error handler. */
+  const caught = (work: (ctx: Context) => Promise<void>) => async (ctx: Context) => {
+    try {
+      await work(ctx);
+    } catch (error) {
+      const answer = answerCaught(error);
+      if (!answer) throw error;
+      ctx.status = answer.status;
+      ctx.body = answer.body;
+    }
+  };
   const routes: Record<string, (ctx: Context, next: Next) => Promise<void> | void> = {
-    'POST /sign-in': async (ctx) => {
-      await idle.signIn(ctx);
+    'POST /sign-in': caught(async (ctx) => {
+      await idle.signIn(ctx, limitsFromQuery(ctx.query));
       Object.assign(ctx.session as unknown as Session, { user: 'demo', profile: { visits: 0 } });
       ctx.body = { ok: true };
+    }),
+    'POST /limits': caught(async (ctx) => {
+      await idle.setLimits(ctx, limitsFromQuery(ctx.query) ?? {}, ctx.query.longer === '1' ? { allowLonger: true } : undefined);
+      ctx.body = { ok: true };
+    }),
+    'POST /activity': caught(async (ctx) => {
+      const { idleRemainingMs } = await idle.recordActivity(ctx);
+      ctx.body = { ok: true, idleRemainingMs };
+    }),
+    'POST /handle': (ctx) => {
+      const handle = idle.activityHandle(ctx);
+      slow.handles.set(String(ctx.query.id), handle);
+      ctx.body = { sessionId: handle.sessionId };
     },
+    'POST /handle-touch': caught(async (ctx) => {
+      const { idleRemainingMs } = await (slow.handles.get(String(ctx.query.id)) as ActivityHandle).touch();
+      ctx.body = { ok: true, idleRemainingMs };
+    }),
     'POST /sign-out': async (ctx) => {
       await idle.signOut(ctx, { clearSiteData: ctx.query.clear === '1' });
       ctx.body = { ok: true };

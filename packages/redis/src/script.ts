@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
  * without a tracked record); ARGV[6] the session serialized with {@link LAST_ACTIVITY_MARK} in place of
  * its lastActivity, ARGV[7] the marker as serialized, ARGV[8] the touchInterval in milliseconds;
  * ARGV[9] the marker of why the session will end, `<idle|absolute>:<record id>` ('' for none) and ARGV[10] the TTL of the
- * reason marker in milliseconds.
+ * reason marker in milliseconds; ARGV[11] when the record's limits were last changed (its `limitsSetAt`, '0' for never).
  *
  * Returns
  * - 0 when the record is marked ended (nothing written);
@@ -22,7 +22,10 @@ import { createHash } from 'node:crypto';
  *   `touchInterval` older than ours (another instance wrote it for a parallel request: one write per
  *   `touchInterval`, across instances too);
  * - when the stored copy of the same sign-in (same createdAt) has a later lastActivity, that lastActivity
- *   as a string (nothing written: the caller writes again with it, so activity only moves forward).
+ *   as a string (nothing written: the caller writes again with it, so activity only moves forward);
+ * - when the stored copy of the same sign-in had its limits changed later (a greater `limitsSetAt`), the
+ *   array `{'limits', <the stored record as JSON>}` (nothing written: the caller takes those limits and
+ *   writes again, so a copy of the session from before a `setLimits` never writes the old limits back).
  */
 export const CONDITIONAL_WRITE_SCRIPT = `
 if ARGV[4] ~= '' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
@@ -32,6 +35,9 @@ if stored and ARGV[5] ~= '' then
   local ok, data = pcall(cjson.decode, stored)
   if ok and type(data) == 'table' and type(data[ARGV[3]]) == 'table' then
     local record = data[ARGV[3]]
+    if tonumber(record.createdAt) == tonumber(ARGV[4]) and (tonumber(record.limitsSetAt) or 0) > tonumber(ARGV[11]) then
+      return {'limits', cjson.encode(record)}
+    end
     local later = tonumber(record.lastActivity)
     if tonumber(record.createdAt) == tonumber(ARGV[4]) and later then
       local ours = tonumber(ARGV[5])

@@ -15,6 +15,7 @@ import {
   type LedgerEnding,
   type AuditHook,
   unavailableSession,
+  withLaterLimits,
 } from '@idle-session/core';
 import { ErrorReply } from 'redis';
 import { CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, HOLD_ACTIVE_SCRIPT, HOLD_ACTIVE_SHA, LAST_ACTIVITY_MARK } from './script.js';
@@ -340,7 +341,9 @@ export class RedisSessionState implements SharedEndings {
    * session whose deadline has passed is deleted instead, unless the stored copy holds a later
    * last-activity (a request that held an old copy while others kept the session alive).
    * When the stored copy holds a later last-activity of the same sign-in, the session's record is
-   * updated in place to it and written again.
+   * updated in place to it and written again; so it is with limits the stored copy had changed later
+   * (`setLimits`, see `withLaterLimits` of core). The TTL and the reason marker follow the session's own
+   * timeouts when its record has them.
    *
    * @param key - the store's key for the session (its prefix included).
    * @param session - the session data; its idle-session record is read from `session[SESSION_KEY]`.
@@ -370,12 +373,18 @@ export class RedisSessionState implements SharedEndings {
         String(policy.touchInterval),
         tracked && expiryReasonAhead(record, policy) ? `${expiryReasonAhead(record, policy)}:${id}` : '',
         String(ttl + ENDED_REASON_MEMORY_MS),
+        tracked && typeof record!.limitsSetAt === 'number' ? String(record!.limitsSetAt) : '0',
       ];
       const result = await this.withinTimeout(() => this.#eval(CONDITIONAL_WRITE_SCRIPT, CONDITIONAL_WRITE_SHA, [key, this.endedKey(id ?? '-'), this.reasonKey(key)], args));
       if (result === 0) return 'ended';
       if (result === 1) return 'written';
       if (result === 2) return 'unchanged';
       if (result === 3) return 'deleted';
+      if (Array.isArray(result) && result[0] === 'limits') {
+        // Limits changed later on some instance (setLimits): write with them, never the old ones.
+        session[SESSION_KEY] = withLaterLimits(record, JSON.parse(String(result[1])) as unknown);
+        continue;
+      }
       session[SESSION_KEY] = { ...record, lastActivity: Number(result) };
     }
   }

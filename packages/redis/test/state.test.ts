@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPolicy, ENDED_REASON_MEMORY_MS, SESSION_KEY, startRecord, type AuditEvent } from '@idle-session/core';
+import { changeLimits, createPolicy, ENDED_REASON_MEMORY_MS, SESSION_KEY, signInRecord, startRecord, type AuditEvent } from '@idle-session/core';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
 import { RedisSessionState } from '../src/index.js';
 
@@ -55,6 +55,22 @@ describe('RedisSessionState: conditional writes whose TTL follows the policy', (
     const ttl = await redis.pTTL('s:1');
     expect(ttl).toBeGreaterThan(69_000);
     expect(ttl).toBeLessThanOrEqual(70_000);
+  });
+
+  it("follows a session's own timeouts, and never writes back limits older than the stored ones", async () => {
+    const own = signInRecord(clock.now(), policy, { idleTimeout: 30_000 }, 'r9');
+    expect(await state.writeSession('s:9', { [SESSION_KEY]: own }, json, policy)).toBe('written');
+    const ttl = await redis.pTTL('s:9');
+    expect(ttl).toBeGreaterThan(34_000); // its own idle timeout plus its touchInterval (in proportion: 5 s)
+    expect(ttl).toBeLessThanOrEqual(35_000);
+    clock.current = START + 5_000;
+    const tightened = changeLimits(own, policy, { idleTimeout: 10_000 }, undefined, clock.now());
+    expect(await state.writeSession('s:9', { [SESSION_KEY]: tightened }, json, policy)).toBe('written');
+    // A request that loaded the session before the change writes its copy back later, with a later activity.
+    clock.current = START + 9_000;
+    const stale = { user: 'u', [SESSION_KEY]: { ...own, lastActivity: clock.now() } };
+    expect(await state.writeSession('s:9', stale, json, policy)).toBe('written');
+    expect(JSON.parse((await redis.get('s:9'))!)).toEqual({ user: 'u', [SESSION_KEY]: { ...tightened, lastActivity: clock.now() } });
   });
 
   it('never past the absolute deadline', async () => {
