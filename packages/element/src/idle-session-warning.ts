@@ -1,7 +1,16 @@
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ActiveStatusBody, ExpiryReason, StatusBody } from '@idle-session/core';
 import { ActivityController, DOCUMENT_ACTIVITY_EVENTS, WINDOW_ACTIVITY_EVENTS } from './activity-controller.js';
-import { IdleSessionExpiredEvent, IdleSessionExtendedEvent, IdleSessionSignedOutEvent, IdleSessionWarningShownEvent } from './events.js';
+import {
+  ACTIVITY_EVENT,
+  BUSY_EVENT,
+  IdleSessionExpiredEvent,
+  IdleSessionExtendedEvent,
+  IdleSessionSignedOutEvent,
+  IdleSessionStateChangeEvent,
+  IdleSessionWarningShownEvent,
+  type BusyDetail,
+} from './events.js';
 import { formatCountdown, formatDuration } from './format.js';
 import { fill, loadLocale, splitAt, stringsFor, type IdleSessionStrings } from './strings.js';
 import { signInAgainHref } from './return-link.js';
@@ -39,6 +48,31 @@ export const TAG_NAME = 'idle-session-warning';
  */
 export type IdleSessionState = 'none' | 'active' | 'warning' | 'expired' | 'signed-out' | 'unreachable' | 'other-session';
 
+/**
+ * Why an action of {@link IdleSessionWarning.extend}, {@link IdleSessionWarning.signOut} or
+ * {@link IdleSessionWarning.retry} did not succeed:
+ * - `pending`: another action is still on its way; nothing was sent.
+ * - `no-session`: there is no live session to act on (state `none`, `expired`, `signed-out`,
+ *   `other-session`; for `extend()` also `unreachable`: use `retry()`); nothing was sent.
+ * - `failed`: the request failed (network, timeout, an error status, a malformed answer); nothing
+ *   changed, the user may well still be signed in. The element retries by itself as usual.
+ * - `ended`: the server answered that the session has ended (`state` is now `expired` or `signed-out`).
+ * - `absolute`: `extend()` reached the server, but the maximum session length ends the session
+ *   before the warning time: nothing can extend it (`reason` is now `'absolute'`; call `extend()`
+ *   again to acknowledge, as "Continue" does).
+ */
+export type IdleSessionActionError = 'pending' | 'no-session' | 'failed' | 'ended' | 'absolute';
+
+/** What `extend()`, `signOut()` and `retry()` resolve with (they never reject). */
+export interface IdleSessionActionResult {
+  /** Whether the action did what it was asked (the server confirmed it). */
+  readonly ok: boolean;
+  /** The element's state once the action is over. */
+  readonly state: IdleSessionState;
+  /** Why not, when `ok` is `false`; `null` when `ok`. */
+  readonly error: IdleSessionActionError | null;
+}
+
 /** The states in which the session of this page has ended: an opaque cover hides the page (see `keep-page-visible`). */
 const ENDED: readonly IdleSessionState[] = ['expired', 'signed-out', 'other-session'];
 
@@ -50,6 +84,11 @@ export const FINAL_CUE_MS = 20_000;
 
 /** The longest delay `setTimeout` honours (2^31 − 1 ms); longer waits are chained. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
+/**
+ * How long a busy period (see `beginBusy()`) lasts at most when no `maxMs` is given: 60 minutes.
+ * It ends then by itself, even if the page forgets to end it.
+ */
+export const BUSY_MAX_MS = 60 * 60_000;
 const WARN_SLACK_MS = 500;
 const MIN_RECHECK_MS = 1_000;
 const VISIBLE_RESYNC_MS = 5_000;
@@ -194,9 +233,17 @@ function restoreFocus(memory: FocusMemory | null): void {
  * when `activity-origins` is set); cross-origin frames may post `{ type: 'idle-session-activity' }` to
  * this window from an origin listed in `activity-origins` (space-separated).
  *
+ * Activity only the page knows about: `reportActivity()` or the `idle-session-activity` event (like
+ * a key press); busy periods (`beginBusy()` or the `idle-session-busy` event) keep the session alive
+ * without input at the keep-alive pace, never past the absolute timeout, and end by themselves.
+ *
+ * Headless (attribute `headless`): renders nothing and does everything else; the page's own UI follows
+ * `idle-session-state-change`, `state`, `remainingMs` and `reason`, and calls `extend()`, `signOut()`, `retry()`.
+ *
  * Events (all bubble and are composed): `idle-session-warning-shown` ({@link IdleSessionWarningShownEvent},
  * `detail.remainingMs`), `idle-session-extended` ({@link IdleSessionExtendedEvent}, `detail.remainingMs`),
- * `idle-session-expired` ({@link IdleSessionExpiredEvent}, `detail.reason`).
+ * `idle-session-expired` ({@link IdleSessionExpiredEvent}, `detail.reason`), `idle-session-signed-out`,
+ * `idle-session-state-change` ({@link IdleSessionStateChangeEvent}, `detail.state`, `previous`, `remainingMs`, `reason`).
  *
  * CSS parts: `dialog`, `title`, `message`, `countdown`, `note`, `extend-button`, `sign-out-button`,
  * `retry-button`, `login-link`. Custom properties: see `styles`.
@@ -204,6 +251,8 @@ function restoreFocus(memory: FocusMemory | null): void {
  * @fires idle-session-warning-shown
  * @fires idle-session-extended
  * @fires idle-session-expired
+ * @fires idle-session-signed-out
+ * @fires idle-session-state-change
  * @csspart dialog - the `<dialog>`.
  * @csspart title - the heading that names the dialog.
  * @csspart message - the text that describes the dialog.
@@ -231,7 +280,16 @@ export class IdleSessionWarning extends LitElement {
     keepPageVisible: { type: Boolean, attribute: 'keep-page-visible', reflect: true },
     draftMaxAgeMs: { type: Number, attribute: 'draft-max-age-ms' },
     activityOrigins: { type: String, attribute: 'activity-origins' },
+    headless: { type: Boolean, reflect: true },
   };
+
+  /**
+   * Attribute `headless`: render nothing (no dialog, no backdrop or cover, nothing in the shadow
+   * root) and keep doing everything else: deadlines, keep-alives, tabs, drafts, the title cue,
+   * the `state` attribute and the events. The page shows its own UI, driven by `state`,
+   * `remainingMs`, `reason`, `extend()`, `signOut()`, `retry()` and `idle-session-state-change`.
+   */
+  declare headless: boolean;
 
   /**
    * Attribute `keep-page-visible`: in the ended states, keep the translucent backdrop of the warning
@@ -335,6 +393,8 @@ export class IdleSessionWarning extends LitElement {
   /** Ancestors made inert by the app, made usable while the dialog is up, and inert again after. */
   #uninerted: Element[] = [];
   #observer: MutationObserver | null = null;
+  /** Open busy periods of this tab: key (an object for `beginBusy()`, the id for the event) → when it ends by itself. */
+  #periods = new Map<unknown, number>();
 
   constructor() {
     super();
@@ -350,6 +410,7 @@ export class IdleSessionWarning extends LitElement {
     this.keepPageVisible = false;
     this.draftMaxAgeMs = null;
     this.activityOrigins = null;
+    this.headless = false;
     new ActivityController(this, this.#onActivity, this.#onVisible);
   }
 
@@ -365,9 +426,81 @@ export class IdleSessionWarning extends LitElement {
       : null;
   }
 
+  /**
+   * Why the session will end if nothing is done (`active`, `warning`, `unreachable`): `'absolute'`
+   * when the maximum session length comes first (nothing can extend it: offer "Continue" rather than
+   * "Stay signed in"), else `'idle'`; in `expired`, why it ended; otherwise `null`.
+   */
+  get reason(): ExpiryReason | null {
+    const session = this.#session;
+    if (this.#state === 'expired') return this.#reason;
+    return session && this.#isLive() ? (isAbsoluteBound(session) ? 'absolute' : 'idle') : null;
+  }
+
   /** Asks the status endpoint again now (never extends the session) and acts on the answer. */
   refresh(): void {
     if (this.isConnected) void this.#send('status', 'auto');
+  }
+
+  /**
+   * Tells the element "the user is active", for activity it cannot see (a video playing, a message
+   * sent over a WebSocket). Counts exactly like a key press: at most one keep-alive per
+   * {@link keepAliveIntervalMs}, nothing while the warning is up (the user decides there) or once
+   * the warning time has passed unnoticed (that triggers a status check instead). Code without a
+   * reference to the element dispatches the `idle-session-activity` event instead ({@link ACTIVITY_EVENT}).
+   */
+  reportActivity(): void {
+    this.#onActivity();
+  }
+
+  /**
+   * Opens a busy period ("an upload is running"): while one is open, this tab keeps the session
+   * alive without user input, with one keep-alive per {@link keepAliveIntervalMs} (counted from the
+   * last activity the server knows of, so other tabs' keep-alives count too), and the warning does
+   * not come for inactivity. It never keeps a session past its maximum length: once the absolute
+   * timeout is what ends the session, it sends nothing more and the usual warning comes. It does
+   * not close a warning that is already up. Busy periods belong to this tab only.
+   *
+   * @param options.maxMs - the period ends by itself this many milliseconds later, even if the page
+   *   forgets to end it; default {@link BUSY_MAX_MS} (60 minutes).
+   * @returns a function that ends the period; calling it again does nothing.
+   */
+  beginBusy(options: { maxMs?: number } = {}): () => void {
+    const key = {};
+    this.#beginBusy(key, options.maxMs);
+    return () => void this.#periods.delete(key);
+  }
+
+  /**
+   * What "Stay signed in" does: a keep-alive, answered by the server. When the maximum session
+   * length ends the session within the warning time, nothing can extend it: like "Continue", it
+   * closes the warning (state `active`) without a request, and resolves `ok`. Works in `active`
+   * and `warning`. Never rejects.
+   */
+  async extend(): Promise<IdleSessionActionResult> {
+    const session = this.#session;
+    if (this.#busy || (this.#state !== 'active' && this.#state !== 'warning')) return this.#result(this.#busy ? 'pending' : 'no-session');
+    if (session && isAbsoluteBound(session) && this.#deadline - Date.now() <= session.warnBeforeMs) {
+      // Nothing can extend the maximum session length: acknowledge and let the user keep working.
+      this.#dismissedAbsolute = true;
+      this.#warnAt = this.#deadline;
+      this.#setState('active');
+      this.#schedule(this.#deadline);
+      return this.#result(null);
+    }
+    const answered = await this.#send('keepalive', 'user');
+    return this.#result(!answered ? 'failed' : this.#state === 'active' ? null : this.#isLive() ? 'absolute' : 'ended');
+  }
+
+  /** What "Try again" does: asks the status endpoint now; `ok` once the server answered (then see `state`). Never rejects. */
+  async retry(): Promise<IdleSessionActionResult> {
+    if (this.#busy || !this.#isLive()) return this.#result(this.#busy ? 'pending' : 'no-session');
+    this.#failures = 0;
+    return this.#result((await this.#send('status', 'user')) ? null : 'failed');
+  }
+
+  #result(error: IdleSessionActionError | null): IdleSessionActionResult {
+    return { ok: !error, state: this.#state, error };
   }
 
   override connectedCallback(): void {
@@ -382,6 +515,8 @@ export class IdleSessionWarning extends LitElement {
     document.addEventListener('submit', this.#onLeave, true);
     document.addEventListener('click', this.#onLeave, true);
     window.addEventListener('blur', this.#onBlur);
+    window.addEventListener(ACTIVITY_EVENT, this.#onActivity, true);
+    window.addEventListener(BUSY_EVENT, this.#onBusy, true);
     if (this.activityOrigins || document.querySelector('iframe,frame')) this.#watchFrames();
     void this.#send('status', 'auto');
   }
@@ -401,6 +536,8 @@ export class IdleSessionWarning extends LitElement {
     document.removeEventListener('submit', this.#onLeave, true);
     document.removeEventListener('click', this.#onLeave, true);
     window.removeEventListener('blur', this.#onBlur);
+    window.removeEventListener(ACTIVITY_EVENT, this.#onActivity, true);
+    window.removeEventListener(BUSY_EVENT, this.#onBusy, true);
     this.#stopFrames?.();
     this.#stopFrames = undefined;
     this.#observer?.disconnect();
@@ -474,9 +611,10 @@ export class IdleSessionWarning extends LitElement {
 
   // ---- networking -------------------------------------------------------------------------------
 
-  async #send(name: 'status' | 'keepalive', source: Source): Promise<void> {
+  /** Sends a request and acts on the answer; resolves `true` once the server answered (`false`: failed, or disconnected). */
+  async #send(name: 'status' | 'keepalive', source: Source): Promise<boolean> {
     const signal = this.#abort?.signal;
-    if (!signal) return;
+    if (!signal) return false;
     const seq = ++this.#seq;
     const sentAt = Date.now();
     if (name === 'keepalive') {
@@ -492,16 +630,16 @@ export class IdleSessionWarning extends LitElement {
     }
     this.#inflight++;
     const result = await requestStatus(this.endpoint, name, signal, this.#session?.sessionId);
-    if (signal.aborted) return;
+    if (signal.aborted) return false;
     this.#inflight--;
     if (source === 'user') {
       this.#busy = false;
       this.requestUpdate();
     }
-    if (seq < this.#appliedSeq) return;
+    if (seq < this.#appliedSeq) return result.ok;
     if (!result.ok) {
       this.#onFailure(source);
-      return;
+      return false;
     }
     this.#appliedSeq = seq;
     this.#failures = 0;
@@ -517,7 +655,7 @@ export class IdleSessionWarning extends LitElement {
     ) {
       // Overtaken by a later deadline another tab reported while this request was on its way.
       if (this.#state === 'active') this.#schedule(this.#warnAt);
-      return;
+      return true;
     }
     if (!this.#announced) {
       // This page now knows which session (if any) the browser has: tabs built for another one ask the server.
@@ -528,6 +666,7 @@ export class IdleSessionWarning extends LitElement {
     if (body.state === 'active' && body.sessionId && this.#isLive()) {
       this.#sync?.post({ type: 'status', sessionId: body.sessionId, receivedAt: result.receivedAt, body });
     }
+    return true;
   }
 
   #onFailure(source: Source): void {
@@ -684,16 +823,53 @@ export class IdleSessionWarning extends LitElement {
     return Math.abs(offset - previous) > CLOCK_JUMP_MS;
   }
 
-  /** Whether this tab has activity the server has not heard of, recent enough to report now. */
+  /** Whether this tab has activity the server has not heard of, recent enough to report now, or a busy period is open. */
   #hasFreshActivity(now: number): boolean {
-    return this.#lastActivityAt > this.#reportedAt + MIN_GAIN_MS && now - this.#lastActivityAt <= this.#interval + MIN_GAIN_MS;
+    return this.#isBusy(now) || (this.#lastActivityAt > this.#reportedAt + MIN_GAIN_MS && now - this.#lastActivityAt <= this.#interval + MIN_GAIN_MS);
   }
 
-  /** Defers pending activity to the end of the keep-alive interval (one timer, not one per event). */
+  /**
+   * Whether a busy period is open (ended ones are dropped) and worth a keep-alive: not once the
+   * absolute timeout is what ends the session (a keep-alive cannot move that deadline).
+   */
+  #isBusy(now: number): boolean {
+    let open = false;
+    for (const [key, until] of this.#periods) {
+      if (until > now) open = true;
+      else this.#periods.delete(key);
+    }
+    return open && !!this.#session && !isAbsoluteBound(this.#session);
+  }
+
+  #beginBusy(key: unknown, maxMs: unknown): void {
+    const now = Date.now();
+    // Opening an open period again changes nothing, not even its end: a period always ends by itself.
+    if (!((this.#periods.get(key) ?? 0) > now)) {
+      this.#periods.set(key, now + (Number.isFinite(maxMs) && (maxMs as number) > 0 ? (maxMs as number) : BUSY_MAX_MS));
+    }
+    this.#scheduleFlush();
+  }
+
+  /** `idle-session-busy`: `{ id, busy, maxMs? }` from any code in the page; anything malformed is ignored. */
+  #onBusy = (event: Event): void => {
+    const detail = (event as CustomEvent<Partial<BusyDetail> | null>).detail;
+    const id = detail?.id;
+    if (typeof id !== 'string' || !id) return;
+    if (detail!.busy === true) this.#beginBusy(id, detail!.maxMs);
+    else if (detail!.busy === false) this.#periods.delete(id);
+  };
+
+  /**
+   * Defers pending activity to the end of the keep-alive interval (one timer, not one per event).
+   * While busy, the next keep-alive is due one interval after the last activity the server knows of.
+   */
   #scheduleFlush(): void {
     if (this.#flushTimer !== undefined || this.#state !== 'active') return;
-    if (!(this.#lastActivityAt > this.#reportedAt + MIN_GAIN_MS)) return;
-    const delay = Math.max(0, this.#nextKeepAliveAt - Date.now()) + Math.random() * FLUSH_JITTER_MS;
+    const now = Date.now();
+    const busy = this.#isBusy(now);
+    if (!busy && !(this.#lastActivityAt > this.#reportedAt + MIN_GAIN_MS)) return;
+    const at = busy ? Math.max(this.#nextKeepAliveAt, this.#reportedAt + this.#interval) : this.#nextKeepAliveAt;
+    const delay = Math.max(0, at - now) + Math.random() * FLUSH_JITTER_MS;
     this.#flushTimer = setTimeout(this.#flush, Math.min(delay, MAX_TIMEOUT_MS));
   }
 
@@ -827,11 +1003,13 @@ export class IdleSessionWarning extends LitElement {
 
   #setState(next: IdleSessionState): void {
     if (next !== 'warning') this.#note = '';
-    if (this.#state === next) return;
+    const previous = this.#state;
+    if (previous === next) return;
     this.#state = next;
     this.#reflect();
     this.requestUpdate();
     this.#cueTitle();
+    this.dispatchEvent(new IdleSessionStateChangeEvent({ state: next, previous, remainingMs: this.remainingMs, reason: this.reason }));
   }
 
   /**
@@ -868,12 +1046,12 @@ export class IdleSessionWarning extends LitElement {
   }
 
   protected override updated(): void {
+    // No dialog: headless.
     const dialog = this.renderRoot.querySelector('dialog');
-    if (!dialog) return;
     const state = this.#state;
     const changed = state !== this.#renderedState;
     this.#renderedState = state;
-    if (this.#isModal(state)) {
+    if (dialog && this.#isModal(state)) {
       if (!dialog.matches(':modal')) {
         // Not shown yet, or shown but no longer modal (the element was moved: a move leaves the top layer).
         this.#returnFocus ??= rememberFocus();
@@ -898,15 +1076,13 @@ export class IdleSessionWarning extends LitElement {
       this.#observer?.disconnect();
       this.#observer = null;
       this.#inertAgain();
-      if (dialog.open) {
-        dialog.close();
-        const back = this.#returnFocus;
-        this.#returnFocus = null;
-        // Back to exactly where the user was: the same field, with the same caret or selection.
-        restoreFocus(back);
-      } else {
-        this.#returnFocus = null;
-      }
+      const back = this.#returnFocus;
+      this.#returnFocus = null;
+      // A dialog that was up closes (or went away: made headless); back to exactly where the user
+      // was: the same field, with the same caret or selection.
+      if (dialog?.open === false) return;
+      dialog?.close();
+      restoreFocus(back);
     }
   }
 
@@ -970,25 +1146,6 @@ export class IdleSessionWarning extends LitElement {
     if (this.#isModal(this.#state) && !dialog.open && this.isConnected) dialog.showModal();
   };
 
-  #onExtend = (): void => {
-    if (this.#busy) return;
-    const session = this.#session;
-    if (session && isAbsoluteBound(session) && this.#deadline - Date.now() <= session.warnBeforeMs) {
-      // Nothing can extend the maximum session length: acknowledge and let the user keep working.
-      this.#dismissedAbsolute = true;
-      this.#warnAt = this.#deadline;
-      this.#setState('active');
-      this.#schedule(this.#deadline);
-      return;
-    }
-    void this.#send('keepalive', 'user');
-  };
-
-  #onRetry = (): void => {
-    if (this.#busy) return;
-    this.#failures = 0;
-    void this.#send('status', 'user');
-  };
 
   /** The element's language: the nearest `lang` attribute, else the document's, else English. */
   #lang(): string {
@@ -1003,13 +1160,15 @@ export class IdleSessionWarning extends LitElement {
   }
 
   /**
-   * "Sign out": POSTs to `logout-url` (with the CSRF token, when the page has one) and waits for the
-   * server. Only once it confirms (a 2xx, after any redirect) are the other tabs told, the page's draft
-   * cleared, and the page sent where the server's answer leads (an `idle-session-signed-out` event,
-   * cancelable, comes first). If it fails, the dialog stays open and says so: the user is still signed in.
+   * What "Sign out" does: POSTs to `logout-url` (with the CSRF token, when the page has one) and waits
+   * for the server. Only once it confirms (a 2xx, after any redirect) are the other tabs told, the
+   * page's draft cleared, the state `signed-out`, and the page sent where the server's answer leads
+   * (an `idle-session-signed-out` event, cancelable, comes first). If it fails, the state stays and
+   * the result says `failed`: the user is still signed in. Works in `active`, `warning` and
+   * `unreachable`. Never rejects.
    */
-  #onSignOut = async (): Promise<void> => {
-    if (this.#busy) return;
+  async signOut(): Promise<IdleSessionActionResult> {
+    if (this.#busy || !this.#isLive()) return this.#result(this.#busy ? 'pending' : 'no-session');
     this.#busy = true;
     this.#note = '';
     this.requestUpdate();
@@ -1032,15 +1191,17 @@ export class IdleSessionWarning extends LitElement {
       this.#note = this.#t().signOutFailed;
       this.#liveText = this.#note;
       this.requestUpdate();
-      return;
+      return this.#result('failed');
     }
     // Signed out: this tab shows it (even if the app keeps the page), the other tabs are told, the draft goes.
     this.#end(null);
     const url = response.redirected && response.url ? response.url : this.loginUrl;
     if (this.dispatchEvent(new IdleSessionSignedOutEvent(url))) location.assign(url);
-  };
+    return this.#result(null);
+  }
 
-  protected override render(): TemplateResult {
+  protected override render(): unknown {
+    if (this.headless) return nothing;
     const session = this.#session;
     const notice =
       this.describeTimeout && session
@@ -1079,10 +1240,10 @@ export class IdleSessionWarning extends LitElement {
           <p id="message" part="message">${before}${after === undefined ? nothing : html`${left}${after}`}</p>
           ${note}
           <div class="actions">
-            <button type="button" part="extend-button" class="primary" data-autofocus aria-disabled=${busy} @click=${this.#onExtend}>
+            <button type="button" part="extend-button" class="primary" data-autofocus aria-disabled=${busy} @click=${() => void this.extend()}>
               ${absolute ? t.acknowledge : t.extend}
             </button>
-            <button type="button" part="sign-out-button" @click=${this.#onSignOut}>${t.signOut}</button>
+            <button type="button" part="sign-out-button" @click=${() => void this.signOut()}>${t.signOut}</button>
           </div>
           ${live}`;
       }
@@ -1109,7 +1270,7 @@ export class IdleSessionWarning extends LitElement {
           <p id="message" part="message">${t.unreachableMessage}</p>
           ${note}
           <div class="actions">
-            <button type="button" part="retry-button" class="primary" data-autofocus aria-disabled=${busy} @click=${this.#onRetry}>
+            <button type="button" part="retry-button" class="primary" data-autofocus aria-disabled=${busy} @click=${() => void this.retry()}>
               ${t.retry}
             </button>
             ${login(false)}
