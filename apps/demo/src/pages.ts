@@ -70,15 +70,27 @@ export function notSavedMessage(reason: SessionEndedReason): string {
   return `Your notes were not saved: ${why}. They are below: copy them, sign in again, and save them again.`;
 }
 
-/** GET /login: the sign-in form, with why the last session ended, or a sign-in error; with `unsaved`, the notes that could not be saved. */
+/** The error of a sign-in form posted without a valid CSRF token (a stale form, cookies off, or a forgery). */
+export const FORM_EXPIRED_MESSAGE = 'This sign-in form had expired. Please sign in again.';
+
+/** The error of a sign-in attempt refused by the throttling: how long to wait, in whole minutes. */
+export function tooManyAttemptsMessage(retryAfterS: number): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterS / 60));
+  return `Too many failed sign-in attempts. For your security, please wait ${describeDuration(minutes * 60_000)} before you try again.`;
+}
+
+/**
+ * GET /login: the sign-in form, with why the last session ended, or a sign-in error. The form carries the
+ * CSRF token of the browser's pre-session (OWASP CSRF Prevention Cheat Sheet, "Login CSRF").
+ */
 export function loginPage(options: {
   reason: ExpiryReason | null;
   error?: string;
   username?: string;
-  unsaved?: string;
   /** Where to go after signing in: a path already checked by `safeNextPath`, or `null` for the start page. */
   next?: string | null;
   timeouts: PageTimeouts;
+  csrfToken: string;
 }): string {
   const notice = expiryMessage(options.reason, options.timeouts);
   return layout(
@@ -86,13 +98,8 @@ export function loginPage(options: {
     html`<h1>Sign in</h1>
 ${notice ? html`<p class="notice" role="status" id="expiry-reason">${notice}</p>` : ''}
 ${options.error ? html`<p class="error" role="alert" id="login-error">${options.error}</p>` : ''}
-${
-  options.unsaved !== undefined
-    ? html`<div class="card"><label for="unsaved-notes">Your notes (not saved)</label>
-<textarea id="unsaved-notes" rows="8" readonly>${options.unsaved}</textarea></div>`
-    : ''
-}
 <form method="post" action="${ROUTES.login}" class="card">
+${csrfField(options.csrfToken)}
 ${options.next ? html`<input type="hidden" name="next" value="${options.next}">` : ''}
   <label for="username">Username</label>
   <input id="username" name="username" autocomplete="username" required value="${options.username ?? ''}">
@@ -101,6 +108,24 @@ ${options.next ? html`<input type="hidden" name="next" value="${options.next}">`
   <button type="submit">Sign in</button>
 </form>
 <p class="hint">Demo account: <kbd>demo</kbd> / <kbd>demo</kbd>. You are signed out after ${describeDuration(options.timeouts.idleTimeoutMs)} of inactivity.</p>
+<script type="module" src="${ROUTES.checkTabs}"></script>`,
+  );
+}
+
+/**
+ * The answer to a notes form whose session ended while it was on its way: nothing was saved, why, the
+ * notes to copy, and a link to sign in again (a link, not a form: the session the page was sent with has
+ * ended, so no token of it could sign in).
+ */
+export function notSavedPage(options: { reason: SessionEndedReason; unsaved: string; timeouts: PageTimeouts }): string {
+  const reason = options.reason === 'idle' || options.reason === 'absolute' ? options.reason : null;
+  return layout(
+    'Notes not saved',
+    html`<h1>Your notes were not saved</h1>
+<p class="error" role="alert" id="not-saved">${notSavedMessage(options.reason)}</p>
+<div class="card"><label for="unsaved-notes">Your notes (not saved)</label>
+<textarea id="unsaved-notes" rows="8" readonly>${options.unsaved}</textarea></div>
+<p><a href="${ROUTES.login}${reason ? `?reason=${reason}` : ''}" id="sign-in-again">Sign in again</a></p>
 <script type="module" src="${ROUTES.checkTabs}"></script>`,
   );
 }

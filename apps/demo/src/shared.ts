@@ -1,8 +1,6 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AuditEvent, ExpiryReason } from '@idle-session/express';
 import type { DemoConfig } from './config.js';
+import { isAssetPath } from './assets.js';
 import { ROUTES } from './pages.js';
 
 /** What the sample app keeps in a session, besides idle-session's own record. */
@@ -10,32 +8,6 @@ export interface DemoSession {
   user?: string;
   notes?: string;
 }
-
-const ELEMENT_BUNDLE = fileURLToPath(import.meta.resolve('@idle-session/element/bundle'));
-const ELEMENT_CHUNKS = join(dirname(ELEMENT_BUNDLE), 'chunks');
-
-/**
- * Files the sample app serves, by URL path: the stylesheet, the element's bundle with the chunks it
- * loads on demand (next to it, in `chunks/`), and the one-line check-tabs script of the login page.
- */
-export const ASSET_FILES: Readonly<Record<string, string>> = Object.freeze({
-  [ROUTES.styles]: fileURLToPath(new URL('../public/demo.css', import.meta.url)),
-  [ROUTES.clockScript]: fileURLToPath(new URL('../public/clock.js', import.meta.url)),
-  [ROUTES.element]: ELEMENT_BUNDLE,
-  [ROUTES.checkTabs]: fileURLToPath(import.meta.resolve('@idle-session/element/check-tabs-bundle')),
-  ...Object.fromEntries(
-    readdirSync(ELEMENT_CHUNKS)
-      .filter((name) => name.endsWith('.js'))
-      .map((name) => [`${dirname(ROUTES.element)}/chunks/${name}`, join(ELEMENT_CHUNKS, name)]),
-  ),
-});
-
-/** Headers on every response of the sample app. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'same-origin',
-  'X-Frame-Options': 'DENY',
-});
 
 /** A `?reason=` query value from the guard's redirect, accepted only if it is a known reason. */
 export function knownReason(value: unknown): ExpiryReason | null {
@@ -86,7 +58,14 @@ export function streamClock(signal: AbortSignal, write: (chunk: string) => void,
   return stop;
 }
 
-/** The event stream is not activity: only what the user does counts, and EventSource reconnects by itself. */
+/**
+ * Which requests count as the user's activity (idle-session's `isActivity`): not the event stream (only
+ * what the user does counts, and EventSource reconnects by itself), and never anything under `/assets/`.
+ * The assets are answered before the session middleware on both frameworks, so they never reach it; a
+ * request for a path there that is not a file (`/ASSETS/demo.css`, a chunk of an older build) gets a 404
+ * from the app, and is not activity either.
+ */
 export function isDemoActivity(path: string): boolean {
-  return path !== ROUTES.clock;
+  // Routes match without letter case and with one trailing slash on both frameworks: /Clock/ is the stream too.
+  return path.toLowerCase().replace(/(?<=.)\/$/, '') !== ROUTES.clock && !isAssetPath(path);
 }

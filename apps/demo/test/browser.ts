@@ -15,12 +15,12 @@ export const CHANNEL = 'idle-session /idle-session';
 /**
  * An init script that records, with the page's Date.now(): when the document was created and loaded,
  * every value the element's `state` attribute takes, every idle-session event, every message on the
- * elements' tab channel, every `pageshow`, and (in sessionStorage, so they survive the tab's own
- * navigation, such as a sign-out form post) every click.
+ * elements' tab channel, every `pageshow`, every Content-Security-Policy violation, and (in
+ * sessionStorage, so they survive the tab's own navigation, such as a sign-out form post) every click.
  */
 export const RECORDER = `
   window.__idle = {
-    createdAt: Date.now(), loadedAt: null, states: [], events: [], messages: [], pageshows: [],
+    createdAt: Date.now(), loadedAt: null, states: [], events: [], messages: [], pageshows: [], violations: [],
     get clicks() { return JSON.parse(sessionStorage.getItem('__idle.clicks') || '[]'); },
   };
   const recordClick = () => sessionStorage.setItem('__idle.clicks', JSON.stringify([...window.__idle.clicks, Date.now()]));
@@ -29,6 +29,7 @@ export const RECORDER = `
     document.addEventListener(type, (event) => window.__idle.events.push({ type, detail: event.detail, at: Date.now() }), true);
   }
   addEventListener('pageshow', (event) => window.__idle.pageshows.push({ persisted: event.persisted, at: Date.now() }));
+  document.addEventListener('securitypolicyviolation', (event) => window.__idle.violations.push(event.effectiveDirective + ' ' + event.blockedURI), true);
   try {
     new BroadcastChannel(${JSON.stringify(CHANNEL)}).onmessage = (event) => window.__idle.messages.push({ ...event.data, at: Date.now() });
   } catch {}
@@ -49,6 +50,8 @@ export interface Recorded {
   events: { type: string; detail: unknown; at: number }[];
   messages: { type: string; sessionId?: string | null; at: number }[];
   pageshows: { persisted: boolean; at: number }[];
+  /** Content-Security-Policy violations: the directive and what was blocked (none, on the sample app's pages). */
+  violations: string[];
   clicks: number[];
 }
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfig } from '../src/config.js';
 import { describeDuration } from '../src/duration.js';
 import { escapeHtml } from '../src/html.js';
-import { expiryMessage, loginPage } from '../src/pages.js';
+import { expiryMessage, loginPage, notSavedPage, tooManyAttemptsMessage } from '../src/pages.js';
+import { asClientError, sessionCookieName, unsupportedCharset } from '../src/security.js';
+import { isDemoActivity } from '../src/shared.js';
 
 const timeouts = { idleTimeoutMs: 900_000, absoluteTimeoutMs: 28_800_000 };
 
@@ -71,13 +73,59 @@ describe('demo pages', () => {
     expect(expiryMessage('idle', timeouts)).toMatch(/signed out after 15 minutes of inactivity/);
     expect(expiryMessage('absolute', timeouts)).toMatch(/maximum session length of 8 hours/);
     expect(expiryMessage(null, timeouts)).toBeNull();
-    expect(loginPage({ reason: 'idle', timeouts })).toContain('15 minutes of inactivity');
+    expect(loginPage({ reason: 'idle', timeouts, csrfToken: 't' })).toContain('15 minutes of inactivity');
   });
 
   it('escapes what the user typed', () => {
-    const page = loginPage({ reason: null, error: 'Incorrect username or password.', username: '"><script>x</script>', timeouts });
+    const page = loginPage({ reason: null, error: 'Incorrect username or password.', username: '"><script>x</script>', timeouts, csrfToken: '"><b>' });
     expect(page).not.toContain('<script>x');
     expect(page).toContain(escapeHtml('"><script>x</script>'));
+    expect(page).toContain(`<input type="hidden" name="_csrf" value="${escapeHtml('"><b>')}">`);
+  });
+});
+
+describe('demo pages: sign-in refusals and unsaved notes', () => {
+  it('says how long to wait, in whole minutes', () => {
+    expect(tooManyAttemptsMessage(900)).toBe('Too many failed sign-in attempts. For your security, please wait 15 minutes before you try again.');
+    expect(tooManyAttemptsMessage(61)).toContain('wait 2 minutes');
+    expect(tooManyAttemptsMessage(1)).toContain('wait 1 minute ');
+    expect(tooManyAttemptsMessage(3_600)).toContain('wait 1 hour ');
+  });
+
+  it('gives unsaved notes back with a link to sign in again (no form: its session has ended), saying why', () => {
+    const page = notSavedPage({ reason: 'idle', unsaved: '<b>my notes</b>', timeouts });
+    expect(page).toContain('Your notes were not saved');
+    expect(page).toContain(escapeHtml('<b>my notes</b>'));
+    expect(page).toContain('<a href="/login?reason=idle" id="sign-in-again">');
+    expect(page).not.toContain('<form');
+    expect(notSavedPage({ reason: 'signed-out', unsaved: '', timeouts })).toContain('<a href="/login" id="sign-in-again">');
+  });
+});
+
+describe('demo request handling', () => {
+  it('reads form bodies in UTF-8 only', () => {
+    expect(unsupportedCharset(undefined)).toBeNull();
+    expect(unsupportedCharset('application/x-www-form-urlencoded')).toBeNull();
+    expect(unsupportedCharset('application/x-www-form-urlencoded; charset=UTF-8')).toBeNull();
+    expect(unsupportedCharset('application/x-www-form-urlencoded; charset="utf-8"')).toBeNull();
+    expect(unsupportedCharset('application/x-www-form-urlencoded; charset=koi8-r')).toMatchObject({ status: 415, message: 'unsupported charset "KOI8-R"' });
+    expect(unsupportedCharset('application/x-www-form-urlencoded; charset=')).toMatchObject({ status: 415 });
+  });
+
+  it('makes every body parser error a 4xx', () => {
+    expect(asClientError(Object.assign(new Error('too large'), { status: 413 }))).toMatchObject({ status: 413, expose: true });
+    expect(asClientError(Object.assign(new Error('incorrect header check'), { code: 'Z_DATA_ERROR' }))).toMatchObject({ status: 400 });
+    expect(asClientError(Object.assign(new Error('odd'), { status: 500 }))).toMatchObject({ status: 400 });
+  });
+
+  it('names the session cookie __Host-demo.sid over HTTPS only', () => {
+    expect(sessionCookieName(true)).toBe('__Host-demo.sid');
+    expect(sessionCookieName(false)).toBe('demo.sid');
+  });
+
+  it('never counts the event stream or anything under /assets/ as activity, in any letter case', () => {
+    for (const path of ['/clock', '/Clock/', '/assets/demo.css', '/ASSETS/demo.css', '/assets/chunks/x.js', '/assets/']) expect(isDemoActivity(path), path).toBe(false);
+    for (const path of ['/', '/notes', '/login', '/assetsx', '/clocks']) expect(isDemoActivity(path), path).toBe(true);
   });
 });
 

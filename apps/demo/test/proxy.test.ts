@@ -18,27 +18,42 @@ describe.each(['express', 'koa'])('sample app behind a TLS-terminating proxy (%s
   });
   afterAll(async () => Promise.all([trusted?.stop(), untrusted?.stop()]));
 
-  it('with TRUST_PROXY=1, every session cookie of an HTTPS request has Secure, HttpOnly and SameSite=Lax, the fresh one after an expiry too', async () => {
+  it('with TRUST_PROXY=1, every session cookie of an HTTPS request is a __Host- cookie with Secure, HttpOnly and SameSite=Lax, the pre-session\'s and any after an expiry too; plain HTTP keeps demo.sid', async () => {
+    const form = await fetch(`${trusted.url}/login`, { headers: HTTPS });
+    const cookies = [...form.headers.getSetCookie()];
     const signedIn = await postLogin(trusted.url, HTTPS);
     expect(signedIn.status).toBe(303);
-    const cookies = [...signedIn.headers.getSetCookie()];
-    expect(cookies.length).toBeGreaterThan(0);
+    cookies.push(...signedIn.headers.getSetCookie());
+    expect(signedIn.headers.getSetCookie().length).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1_000 + 1_000)); // past the idle deadline
     const expired = await fetch(`${trusted.url}/`, { headers: { ...HTTPS, cookie: cookieOf(signedIn) }, redirect: 'manual' });
     expect(expired.status).toBe(303);
     expect(expired.headers.get('location')).toBe('/login?reason=idle&next=%2F');
-    expect(expired.headers.getSetCookie().length).toBeGreaterThan(0); // the fresh session that remembers why
-    cookies.push(...expired.headers.getSetCookie());
+    cookies.push(...expired.headers.getSetCookie()); // a fresh session that remembers why, where the adapter makes one
     for (const header of cookies) {
+      // A __Host- cookie: browsers accept it only with Secure, Path=/ and no Domain, and no subdomain can plant one.
+      expect(header).toMatch(/^__Host-demo\.sid(\.sig)?=/);
       expect(header).toMatch(/;\s*secure/i);
+      expect(header).toMatch(/;\s*path=\/(;|$)/i);
+      expect(header).not.toMatch(/;\s*domain=/i);
       expect(header).toMatch(/;\s*httponly/i);
       expect(header).toMatch(/;\s*samesite=lax/i);
       expect(header).not.toMatch(/;\s*(expires|max-age)=/i);
     }
-    // Plain HTTP to the same app (no proxy header): a working session, without Secure.
+    // Plain HTTP to the same app (no proxy header): a working session under the plain name, without Secure
+    // (browsers refuse a __Host- cookie without it).
     const plain = await postLogin(trusted.url, {});
     expect(plain.status).toBe(303);
-    for (const header of plain.headers.getSetCookie()) expect(header).not.toMatch(/;\s*secure/i);
+    expect(plain.headers.getSetCookie().length).toBeGreaterThan(0);
+    for (const header of plain.headers.getSetCookie()) {
+      expect(header).toMatch(/^demo\.sid(\.sig)?=/);
+      expect(header).not.toMatch(/;\s*secure/i);
+    }
+    const status = await fetch(`${trusted.url}/idle-session/status`, { headers: { cookie: cookieOf(plain) } });
+    expect(await status.json()).toMatchObject({ state: 'active' });
+    // The HTTPS session's cookie is not the plain-HTTP session's: over plain HTTP it names no session.
+    const over = await fetch(`${trusted.url}/idle-session/status`, { headers: { cookie: cookieOf(signedIn).replaceAll('__Host-', '') } });
+    expect(await over.json()).toEqual({ state: 'none' });
   });
 
   it('without TRUST_PROXY, the cookie of an HTTPS sign-in has no Secure, and the app says once what to do', async () => {

@@ -52,12 +52,35 @@ export async function csrfTokenOf(url: string, cookie: string): Promise<string> 
   return token;
 }
 
-/** Posts the sign-in form as demo/demo (with `headers`, such as a proxy's), without following the redirect. */
-export function postLogin(url: string, headers: Record<string, string> = {}): Promise<Response> {
+/** The CSRF token of a page's form (its hidden `_csrf` field). */
+export function formTokenOf(page: string): string {
+  const token = /<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page)?.[1];
+  if (!token) throw new Error(`no CSRF token in the page's form:\n${page.slice(0, 500)}`);
+  return token;
+}
+
+/**
+ * The sign-in form as a browser gets it (`GET /login`, with `headers`, such as a proxy's or a `cookie`):
+ * the `Cookie` header of the pre-session it belongs to (the one the browser had, or the one the page set),
+ * and the form's CSRF token.
+ */
+export async function loginForm(url: string, headers: Record<string, string> = {}): Promise<{ cookie: string; token: string }> {
+  const response = await fetch(`${url}/login`, { headers, redirect: 'manual' });
+  if (response.status !== 200) throw new Error(`GET /login answered ${response.status}, not 200`);
+  const token = formTokenOf(await response.text());
+  return { cookie: cookieOf(response) || headers.cookie || '', token };
+}
+
+/**
+ * Signs in as a browser does, without following the redirect: gets the sign-in form (with `headers`, such as
+ * a proxy's), and posts it with its pre-session cookie and token, as `fields` (default demo/demo).
+ */
+export async function postLogin(url: string, headers: Record<string, string> = {}, fields: Record<string, string> = { username: 'demo', password: 'demo' }): Promise<Response> {
+  const { cookie, token } = await loginForm(url, headers);
   return fetch(`${url}/login`, {
     method: 'POST',
-    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'username=demo&password=demo',
+    headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, ...fields }).toString(),
     redirect: 'manual',
   });
 }
@@ -83,6 +106,33 @@ export async function signOutWithFetch(url: string, cookie: string): Promise<Res
     method: 'POST',
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: await csrfTokenOf(url, cookie) }).toString(),
+    redirect: 'manual',
+  });
+}
+
+/** The status endpoint's answer for this `Cookie` header. */
+export async function statusOf(url: string, cookie: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  return (await fetch(`${url}/idle-session/status`, { headers: { ...headers, cookie } })).json() as Promise<Record<string, unknown>>;
+}
+
+/** The `Cookie` header a browser would send after `response`, given the one it sent (`Set-Cookie` adds, replaces, or deletes with a past expiry). */
+export function nextCookie(cookie: string, response: Response): string {
+  const jar = new Map(cookie.split(/;\s*/).filter(Boolean).map((pair) => [pair.split('=', 1)[0]!, pair] as const));
+  for (const header of response.headers.getSetCookie()) {
+    const pair = header.split(';', 1)[0]!;
+    const name = pair.split('=', 1)[0]!;
+    if (/;\s*expires=Thu, 01 Jan 1970/i.test(header)) jar.delete(name);
+    else jar.set(name, pair);
+  }
+  return [...jar.values()].join('; ');
+}
+
+/** Posts a form (`fields`, URL-encoded) to `path` with this `Cookie` header, without following the redirect. */
+export function postForm(url: string, path: string, cookie: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
     redirect: 'manual',
   });
 }

@@ -234,6 +234,14 @@ describe.each(['express', 'koa'])('sample app in several tabs (%s, Chromium)', (
     await signIn(a, server);
     const oldId = (await serverStatus(a, server)).sessionId;
 
+    // The form was made for the pre-session that A's sign-in replaced (a new session id, a new CSRF token): it
+    // comes back once with a fresh token (never a bare 403), and signing in from it replaces A's session.
+    await b.fill('#username', 'demo');
+    await b.fill('#password', 'demo');
+    const [stale] = await Promise.all([b.waitForResponse((r) => r.url() === `${server.url}/login` && r.request().method() === 'POST'), b.press('#password', 'Enter')]);
+    expect(stale.status()).toBe(403);
+    await expect.poll(() => b.locator('#login-error').innerText()).toMatch(/This sign-in form had expired/);
+    expect(await b.locator('#username').inputValue()).toBe('demo');
     await submitLogin(b, server); // signing in again replaces the session
     const newId = (await serverStatus(b, server)).sessionId;
     expect(newId).toBeTruthy();
@@ -287,7 +295,7 @@ describe.each(['express', 'koa'])('sample app in several tabs (%s, Chromium)', (
     await signIn(page, server);
     const oldId = (await serverStatus(page, server)).sessionId;
     // Signed in again by another request of this browser: a new session, which no tab of it sees.
-    const login = await page.request.post(`${server.url}/login`, { form: { username: 'demo', password: 'demo' }, maxRedirects: 0 });
+    const login = await page.request.post(`${server.url}/login`, { form: { _csrf: await csrfToken(page), username: 'demo', password: 'demo' }, maxRedirects: 0 });
     expect(login.status()).toBe(303);
     const newId = (await serverStatus(page, server)).sessionId;
     expect(newId).toBeTruthy();
