@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { RequestListener } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { idleSession, MemoryStore, NEXT_PARAM, safeNextPath, SessionEndedError, StoreUnavailableError, type IdlePolicy } from '@idle-session/koa';
+import { idleSession, MemoryStore, NEXT_PARAM, safeExternalKey, safeNextPath, SessionEndedError, StoreUnavailableError, type IdlePolicy } from '@idle-session/koa';
 import { RedisSessionState } from '@idle-session/redis';
 import { idleSessionRedisStore } from '@idle-session/redis/koa';
 import Koa, { type Context, type Middleware } from 'koa';
@@ -84,7 +84,8 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     ctx.body = asset.body;
   });
   // maxAge 'session': a browser-session cookie with no Expires or Max-Age, gone when the browser closes.
-  const sessions = session({ key: sessionCookieName(false), maxAge: 'session', httpOnly: true, sameSite: 'lax', store }, app);
+  // safeExternalKey: a planted second cookie of the same name never hides or deletes the real one.
+  const sessions = session({ key: sessionCookieName(false), maxAge: 'session', httpOnly: true, sameSite: 'lax', store, externalKey: safeExternalKey() }, app);
   // The session cookie: __Host-demo.sid (Secure) over HTTPS, demo.sid over plain HTTP. koa-session keeps a
   // copy of its options for each request (ctx.sessionOptions) and reads the cookie's name from it.
   app.use(async (ctx, next) => {
@@ -93,19 +94,8 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
   });
   app.use(sessions);
   app.use(idle);
-  // A request that counts as activity keeps its session in memory for as long as it runs (a slow upload).
-  if (memory) {
-    app.use(async (ctx, next) => {
-      const key = (ctx.session as { externalKey?: string } | null)?.externalKey;
-      if (!key || idle.state(ctx).state !== 'active' || !isDemoActivity(ctx.path)) return next();
-      const release = memory.idleSessionHold(key);
-      try {
-        await next();
-      } finally {
-        release(); // before koa-session writes the session, at the end of its middleware
-      }
-    });
-  }
+  // (A request that counts as activity keeps its session in the memory store while it runs: the adapter
+  // holds it through the store's idleSessionHold, so a slow upload never loses its session.)
   app.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     await next();

@@ -87,7 +87,8 @@ export function keepValidSignature(ctx: Context, name: string): void {
 }
 
 /**
- * koa-session's `externalKey` option, for sessions kept in a store: reads the session cookie with a valid
+ * koa-session's `externalKey` option, for sessions kept in a store (`name`: the cookie's name, by default
+ * koa-session's `key` option as this request has it): reads the session cookie with a valid
  * signature even when another cookie of the same name was planted (see {@link verifiedCookie}), never
  * deletes the signature cookie, and sends the cookie only when its value changes.
  *
@@ -95,15 +96,17 @@ export function keepValidSignature(ctx: Context, name: string): void {
  * ```ts
  * app.use(session({ key: 'app.sid', maxAge: 'session', store, externalKey: safeExternalKey('app.sid') }, app));
  * ```
- * @param name - koa-session's `key` option (the cookie's name).
+ * @param name - the cookie's name; default: koa-session's `key` option as the request has it.
  */
-export function safeExternalKey(name: string): { get(ctx: Context): string; set(ctx: Context, value: string): void } {
+export function safeExternalKey(name?: string): { get(ctx: Context): string; set(ctx: Context, value: string): void } {
+  const optionsOf = (ctx: Context) => (ctx as Context & { sessionOptions?: Record<string, unknown> }).sessionOptions ?? {};
+  // Without a name, koa-session's `key` for this request (an app may choose it per request, such as `__Host-` over HTTPS).
+  const nameOf = (ctx: Context) => name ?? (typeof optionsOf(ctx).key === 'string' ? (optionsOf(ctx).key as string) : 'koa.sess');
   return {
-    get: (ctx) => verifiedCookie(ctx, name) ?? '', // '': no session yet (koa-session then makes one)
+    get: (ctx) => verifiedCookie(ctx, nameOf(ctx)) ?? '', // '': no session yet (koa-session then makes one)
     set: (ctx, value) => {
-      if (verifiedCookie(ctx, name) === value) return;
-      const options = (ctx as Context & { sessionOptions?: Record<string, unknown> }).sessionOptions ?? {};
-      ctx.cookies.set(name, value, options as never);
+      if (verifiedCookie(ctx, nameOf(ctx)) === value) return;
+      ctx.cookies.set(nameOf(ctx), value, optionsOf(ctx) as never);
     },
   };
 }
