@@ -14,6 +14,14 @@ import { idleSession as expressIdleSession } from '@idle-session/express';
 import { idleSession as koaIdleSession, MemoryStore } from '@idle-session/koa';
 import { TestClock } from '../src/index.js';
 import { testControls as expressTestControls, type ExpressTestControls } from '../src/express.js';
+
+/** Per-session limits from `POST /sign-in?idleTimeout=…&warnBefore=…` (milliseconds), or none. */
+function limitsOf(query: Record<string, unknown>): { idleTimeout?: number; warnBefore?: number } | undefined {
+  const limits: { idleTimeout?: number; warnBefore?: number } = {};
+  if (typeof query.idleTimeout === 'string') limits.idleTimeout = Number(query.idleTimeout);
+  if (typeof query.warnBefore === 'string') limits.warnBefore = Number(query.warnBefore);
+  return Object.keys(limits).length > 0 ? limits : undefined;
+}
 import { testControls as koaTestControls, type KoaTestControls } from '../src/koa.js';
 
 /** 15 minutes idle, a 2-minute warning: the policy of an ordinary app, which the tests never wait for. */
@@ -106,7 +114,7 @@ export async function startExpressApp(): Promise<TestApp> {
   app.use(idle);
   app.post('/sign-in', async (req, res, next) => {
     try {
-      await idle.signIn(req);
+      await idle.signIn(req, limitsOf(req.query as Record<string, unknown>));
       res.json({ ok: true });
     } catch (error) {
       next(error);
@@ -140,7 +148,7 @@ export async function startKoaApp(): Promise<TestApp> {
   app.use(idle);
   app.use(async (ctx) => {
     if (ctx.method === 'POST' && ctx.path === '/sign-in') {
-      await idle.signIn(ctx);
+      await idle.signIn(ctx, limitsOf(ctx.query as Record<string, unknown>));
       ctx.body = { ok: true };
     } else if (ctx.method === 'POST' && ctx.path === '/logout') {
       await idle.signOut(ctx);

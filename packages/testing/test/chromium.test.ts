@@ -43,10 +43,10 @@ describe.each<Framework>(['express', 'koa'])('%s: driving <idle-session-warning>
   });
 
   /** A fresh browser, signed in, on the page with the element, once the element has heard from the server. */
-  async function openSignedIn(): Promise<void> {
+  async function openSignedIn(query = ''): Promise<void> {
     errors.length = 0;
     context = await browser.newContext();
-    expect((await context.request.post(`${app.url}/sign-in`)).status()).toBe(200);
+    expect((await context.request.post(`${app.url}/sign-in${query}`)).status()).toBe(200);
     page = await context.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${app.url}/`);
@@ -69,6 +69,22 @@ describe.each<Framework>(['express', 'koa'])('%s: driving <idle-session-warning>
     expect(remaining).toBeGreaterThan(WARN_BEFORE - 10_000);
     // The dialog the user would see is up, with the way to extend.
     await expect.poll(() => page.getByRole('button', { name: 'Stay signed in' }).isVisible(), { timeout: PATIENCE_MS }).toBe(true);
+  });
+
+  it("the element follows the session's own timeouts (issue 12: chosen at sign-in), not the app's defaults", async () => {
+    // The app's default: 15 minutes, warned 2 minutes before. This user's session: 5 minutes, warned 30 s before.
+    await openSignedIn('?idleTimeout=300000&warnBefore=30000');
+    expect((await property('remainingMs')) as number).toBeLessThanOrEqual(300_000);
+    // 60 s before the deadline: inside the app's default warning time, outside this session's (30 s of margin
+    // for a slow machine before this session's warning is due): no warning.
+    await session.advance(300_000 - 60_000);
+    await page.locator('idle-session-warning').evaluate((el) => (el as unknown as { refresh(): void }).refresh());
+    await expect.poll(() => property('remainingMs'), { timeout: PATIENCE_MS }).toBeLessThanOrEqual(60_000);
+    expect(await property('state')).toBe('active');
+    // Into this session's own warning time: the warning.
+    const result = await session.driveTo('warning');
+    expect(result.state).toBe('warning');
+    expect((await property('remainingMs')) as number).toBeLessThanOrEqual(30_000);
   });
 
   it('warning with a chosen time left, then Stay signed in brings it back to active', async () => {
