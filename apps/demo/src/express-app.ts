@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { idleSession, NEXT_PARAM, safeNextPath, SessionEndedError, sessionTtl, StoreUnavailableError, type IdlePolicy } from '@idle-session/express';
+import { idleSession, NEXT_PARAM, safeNextPath, SessionEndedError, sessionTtl, StoreUnavailableError, type IdlePolicy, preferSignedSessionCookie } from '@idle-session/express';
 import { RedisSessionState } from '@idle-session/redis';
 import { IdleSessionRedisStore } from '@idle-session/redis/express';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -35,6 +35,14 @@ function formBody(limit: string): RequestHandler {
  * the warning and the expiry. Sessions live in memory (memorystore, which drops each session at its
  * deadline), or, given a Redis connection, in Redis (connect-redis), shared by every instance.
  */
+/**
+ * 303 See Other to `location`, with no body: the same answer as the Koa app's (Express's own `res.redirect`
+ * adds a "Redirecting to" text whose type and `Vary` depend on `Accept`, and Koa's another).
+ */
+function seeOther(res: Response, location: string): void {
+  res.location(location).status(303).set('Content-Length', '0').end();
+}
+
 export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy; state: RedisSessionState | undefined } {
   const timeouts = pageTimeouts(config);
   const state = redis ? new RedisSessionState({ client: redis }) : undefined;
@@ -70,6 +78,12 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
       cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/' },
     }),
   ) as [RequestHandler, RequestHandler];
+  // A planted second cookie of the session cookie's name (cookie tossing, over plain HTTP) must not hide the
+  // real one: express-session reads only the first, so the one with a valid signature goes first.
+  const [guardHttps, guardHttp] = ([true, false] as const).map((secure) =>
+    preferSignedSessionCookie({ name: sessionCookieName(secure), secret: config.sessionSecret }),
+  ) as [RequestHandler, RequestHandler];
+  app.use((req, res, next) => (req.secure ? guardHttps : guardHttp)(req, res, next));
   app.use((req, res, next) => (req.secure ? overHttps : overHttp)(req, res, next));
   app.use(idle);
   // A request that counts as activity keeps its session in memory for as long as it runs (a slow upload).
@@ -103,7 +117,7 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
   app.get(ROUTES.login, (req, res) => {
     // Back to where the user was (the guard's ?next=), but only to a path of this site: never an open redirect.
     const next = safeNextPath(req.query[NEXT_PARAM]);
-    if (idle.state(req).state === 'active') return res.redirect(303, next ?? ROUTES.home);
+    if (idle.state(req).state === 'active') return seeOther(res, next ?? ROUTES.home);
     sendLoginPage(req, res, 200, { next });
   });
   app.post(ROUTES.login, formBody('4kb'), async (req, res) => {
@@ -122,14 +136,14 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
     await attempt.succeeded();
     await idle.signIn(req);
     demoSession(req).user = username as string;
-    res.redirect(303, next ?? ROUTES.home);
+    seeOther(res, next ?? ROUTES.home);
   });
   // On the signed-in forms, the token check comes after the guard, so that a form posted after an expiry
   // gets the expiry answer, never a bare 403 (see the README).
   const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
   app.post(ROUTES.logout, signedIn, formBody('4kb'), csrf, async (req, res) => {
     await idle.signOut(req, { clearSiteData: true }); // Back and the back-forward cache cannot show a protected page afterwards
-    res.redirect(303, ROUTES.login);
+    seeOther(res, ROUTES.login);
   });
   app.get(ROUTES.home, signedIn, (req, res) => {
     const { user = '', notes } = demoSession(req);
@@ -151,7 +165,7 @@ export function createExpressApp(config: DemoConfig, redis: DemoRedis | null = n
       if (!(error instanceof SessionEndedError)) throw error;
       return void res.status(401).type('html').send(notSavedPage({ reason: error.reason, unsaved: notes, timeouts }));
     }
-    res.redirect(303, ROUTES.home);
+    seeOther(res, ROUTES.home);
   });
   app.use((_req, res) => {
     res.status(404).type('html').send(errorPage(404));

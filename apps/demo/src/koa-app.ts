@@ -41,6 +41,16 @@ function formBody(limit: string): Middleware {
  * The sample app on Koa 3 with koa-session: the same pages and behaviour as the Express server. Sessions
  * live in an in-memory store, or, given a Redis connection, in Redis (`@idle-session/redis/koa`), shared by every instance.
  */
+/**
+ * 303 See Other to `location`, with no body: the same answer as the Express app's (Koa's own
+ * `ctx.redirect` writes a "Redirecting to" text).
+ */
+function seeOther(ctx: Context, location: string): void {
+  ctx.redirect(location); // sets Location, encoded as Express's res.location() does
+  ctx.body = null; // then no body (Koa answers 204 for a null body: the status is set again after)
+  ctx.status = 303;
+}
+
 export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null): { handler: RequestListener; policy: IdlePolicy; state: RedisSessionState | undefined } {
   const timeouts = pageTimeouts(config);
   const state = redis ? new RedisSessionState({ client: redis }) : undefined;
@@ -131,8 +141,7 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     // Back to where the user was (the guard's ?next=), but only to a path of this site: never an open redirect.
     const next = safeNextPath(ctx.query[NEXT_PARAM]);
     if (idle.state(ctx).state === 'active') {
-      ctx.status = 303;
-      return ctx.redirect(next ?? ROUTES.home);
+      return seeOther(ctx, next ?? ROUTES.home);
     }
     sendLoginPage(ctx, 200, { next });
   });
@@ -147,16 +156,14 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
     await attempt.succeeded();
     await idle.signIn(ctx);
     demoSession(ctx).user = username as string;
-    ctx.status = 303;
-    ctx.redirect(next ?? ROUTES.home);
+    seeOther(ctx, next ?? ROUTES.home);
   });
   // On the signed-in forms, the token check comes after the guard, so that a form posted after an expiry
   // gets the expiry answer, never a bare 403.
   const signedIn = idle.requireSignIn({ loginUrl: ROUTES.login });
   router.post(ROUTES.logout, signedIn, formBody('4kb'), csrf, async (ctx) => {
     await idle.signOut(ctx, { clearSiteData: true }); // Back and the back-forward cache cannot show a protected page afterwards
-    ctx.status = 303;
-    ctx.redirect(ROUTES.login);
+    seeOther(ctx, ROUTES.login);
   });
   router.get(ROUTES.home, signedIn, csrf, (ctx) => {
     const { user = '', notes } = demoSession(ctx);
@@ -183,8 +190,7 @@ export function createKoaApp(config: DemoConfig, redis: DemoRedis | null = null)
       ctx.body = notSavedPage({ reason: error.reason, unsaved: notes, timeouts });
       return;
     }
-    ctx.status = 303;
-    ctx.redirect(ROUTES.home);
+    seeOther(ctx, ROUTES.home);
   });
   app.use(router.routes());
   return { handler: app.callback(), policy: idle.policy, state };

@@ -6,6 +6,7 @@
  */
 export { idleSession, type ExpressIdleSessionOptions, type IdleSessionMiddleware } from './middleware.js';
 export { sessionTtl } from './store-ttl.js';
+export { preferSignedSessionCookie, type SessionCookieGuardOptions } from './cookie-guard.js';
 export {
   IdlePolicyError,
   NEXT_PARAM,

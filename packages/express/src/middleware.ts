@@ -64,7 +64,7 @@ export interface IdleSessionMiddleware extends RequestHandler, IdleSessionAdapte
 /** Writes an endpoint's answer as it is: no ETag, so never a 304 (the status must always be fresh). */
 function send(res: Response, answer: EndpointResponse, method: string): void {
   res.status(answer.status).set(answer.headers);
-  if (answer.body === null) return void res.end();
+  if (answer.body === null) return void res.set('Content-Length', '0').end(); // as Koa frames it: no chunked empty body
   const text = JSON.stringify(answer.body);
   res.set('Content-Length', String(Buffer.byteLength(text)));
   res.end(method === 'HEAD' ? undefined : text);

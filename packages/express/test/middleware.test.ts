@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import session from 'express-session';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { idleSession, IdlePolicyError } from '../src/index.js';
+import { idleSession, IdlePolicyError, preferSignedSessionCookie } from '../src/index.js';
 
 describe('idleSession() at start-up', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -122,5 +122,38 @@ describe('idleSession() and the session cookie', () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+});
+
+describe('preferSignedSessionCookie (issue 11: a planted second session cookie must not sign the user out)', () => {
+  it('puts the cookie with a valid signature first, so express-session finds the real session', async () => {
+    const app = express();
+    const idle = idleSession({ idleTimeout: 60_000 });
+    app.use(preferSignedSessionCookie({ name: 'app.sid', secret: ['new', 'old'] }));
+    app.use(session({ name: 'app.sid', secret: ['new', 'old'], resave: false, saveUninitialized: false }));
+    app.use(idle);
+    app.post('/sign-in', async (req, res) => {
+      await idle.signIn(req);
+      res.json({ ok: true });
+    });
+    app.get('/seen', (req, res) => res.json({ cookie: req.headers.cookie ?? null }));
+    const server = await serve(app);
+    try {
+      const real = (await fetch(`${server.url}/sign-in`, { method: 'POST' })).headers.getSetCookie()[0]!.split(';', 1)[0]!;
+      for (const cookie of [`app.sid=planted; ${real}`, `app.sid=s%3Aforged.sig; other=1; ${real}`, `${real}; app.sid=planted`]) {
+        expect(await (await fetch(`${server.url}/idle-session/status`, { headers: { cookie } })).json(), cookie).toMatchObject({ state: 'active' });
+      }
+      // One cookie of the name, or none: the header is left exactly as it came.
+      expect(await (await fetch(`${server.url}/seen`, { headers: { cookie: `a=1;b=2; ${real}` } })).json()).toEqual({ cookie: `a=1;b=2; ${real}` });
+      // Nothing valid among them: left as it came (express-session finds no session).
+      expect(await (await fetch(`${server.url}/idle-session/status`, { headers: { cookie: 'app.sid=x; app.sid=%E0%A4%A' } })).json()).toEqual({ state: 'none' });
+    } finally {
+      server.stop();
+    }
+  });
+
+  it('refuses to start without the name or the secret', () => {
+    expect(() => preferSignedSessionCookie({ name: '', secret: 's' })).toThrow(/"name"/);
+    expect(() => preferSignedSessionCookie({ name: 'a', secret: [] })).toThrow(/"secret"/);
   });
 });
