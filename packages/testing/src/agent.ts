@@ -1,24 +1,8 @@
+import { parseStatusBody, type StatusBody } from '@idle-session/core';
 import { assertNotProduction } from './guard.js';
 
-/** What `GET {endpoint}/status` answers (the `StatusBody` of `@idle-session/core`). */
-export type StatusAnswer =
-  | {
-      state: 'active';
-      /** Milliseconds until the session ends, whichever timeout comes first. */
-      remainingMs: number;
-      /** Milliseconds until the idle deadline. */
-      idleRemainingMs: number;
-      /** Milliseconds until the absolute deadline, or `null`. */
-      absoluteRemainingMs: number | null;
-      /** The session's idle timeout, in milliseconds. */
-      idleTimeoutMs: number;
-      /** How long before the deadline the warning shows, in milliseconds. */
-      warnBeforeMs: number;
-      /** The non-secret id of the tracked session. */
-      sessionId: string | null;
-    }
-  | { state: 'expired'; reason: 'idle' | 'absolute' }
-  | { state: 'none' };
+/** What `GET {endpoint}/status` answers: the `StatusBody` of `@idle-session/core` (the protocol's one definition). */
+export type StatusAnswer = StatusBody;
 
 /**
  * A tiny cookie-keeping HTTP client for server-side tests (vitest and Node's `fetch`), like a
@@ -66,16 +50,19 @@ export class SessionAgent {
   /**
    * `GET {endpoint}/status`, the adapter's status endpoint (never activity).
    * @param endpoint - the adapter's prefix; default `/idle-session`.
-   * @throws Error when the answer is not JSON.
+   * @throws Error when the answer is not a status body (not JSON, or not the protocol's shape).
    */
   async status(endpoint = '/idle-session'): Promise<StatusAnswer> {
     const response = await this.fetch(`${endpoint.replace(/\/+$/, '')}/status`, { headers: { Accept: 'application/json' } });
     const text = await response.text();
+    let body: StatusBody | null = null;
     try {
-      return JSON.parse(text) as StatusAnswer;
+      body = parseStatusBody(JSON.parse(text)); // checked by the protocol's own parser, never a cast
     } catch {
-      throw new Error(`@idle-session/testing: GET ${endpoint}/status answered ${response.status}, not JSON: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
+      // not JSON: said below
     }
+    if (body === null) throw new Error(`@idle-session/testing: GET ${endpoint}/status answered ${response.status}, not a status body: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
+    return body;
   }
 
   #keep(line: string): void {
