@@ -24,7 +24,7 @@ describe('sample app: its own redirects are one answer on both frameworks', () =
     const seen: Record<string, Shape[]> = {};
     for (const [framework, server] of Object.entries(servers)) {
       const answers: Shape[] = [];
-      for (const accept of [{}, { accept: 'text/html' }]) {
+      for (const accept of [{}, { accept: 'text/html' }] as Record<string, string>[]) {
         const signedIn = await postLogin(server.url, accept);
         answers.push(await shape(signedIn));
         const cookie = cookieOf(signedIn);
