@@ -45,7 +45,7 @@ export {
   type SessionLimits,
   type SetLimitsOptions,
 } from './limits.js';
-export { activityForSession, hasBody, mayBeHeldElsewhere, planRequest, planRequestEnd, type RequestActivity, type RequestPlan } from './request.js';
+export { activityForSession, hasBody, mayBeHeldElsewhere, planRequest, planRequestEnd, timedOutBy, type RequestActivity, type RequestPlan } from './request.js';
 export {
   parseStatusBody,
   toStatusBody,

@@ -66,6 +66,16 @@ export interface RequestPlan {
 }
 
 /**
+ * The timeout that ended the plan's session, when one did: found by this request (`expire`), or a moment
+ * ago by another request of the same session (`discard` with an expired evaluation). The adapter then
+ * keeps only why it ended under the session's key (so every request still carrying it learns the reason),
+ * instead of dropping it as after a sign-out. `null` when no timeout ended it.
+ */
+export function timedOutBy(plan: RequestPlan): ExpiredSession | null {
+  return plan.expire ?? (plan.discard && plan.evaluation.state === 'expired' ? plan.evaluation : null);
+}
+
+/**
  * Decides, for one request, whether the session is alive, whether to write last-activity, and
  * whether to end the session. Pure: the adapter supplies `now` from the policy's clock.
  *

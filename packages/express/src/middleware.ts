@@ -20,6 +20,7 @@ import {
   settleBeforeSave,
   storeKeyOf,
   StoreUnavailableError,
+  timedOutBy,
   unavailableDecision,
   type ActiveSession,
   type ActivityHandle,
@@ -205,7 +206,7 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     if (record !== undefined && !storeWritesConditionally(req)) protect(req, session);
     // Ended by a timeout (found now, or by another request of the session a moment ago): every request that
     // still carries the session learns why, so the old session's key keeps only the small marker of it.
-    const timedOut = plan.expire ?? (plan.discard && plan.evaluation.state === 'expired' ? plan.evaluation : null);
+    const timedOut = timedOutBy(plan);
     if (plan.expire) {
       report('expired', described(req), record, plan.expire.reason);
       await endRecord(record, plan.expire.reason);

@@ -20,6 +20,7 @@ import {
   settleBeforeSave,
   storeKeyOf,
   StoreUnavailableError,
+  timedOutBy,
   unavailableDecision,
   type ActiveSession,
   type ActivityHandle,
@@ -224,7 +225,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
       const plan = await planFor(record, route);
       // Ended by a timeout (found now, or by another request of the session a moment ago): every request
       // that still carries the session learns why.
-      const timedOut = plan.expire ?? (plan.discard && plan.evaluation.state === 'expired' ? plan.evaluation : null);
+      const timedOut = timedOutBy(plan);
       if (plan.expire) {
         report('expired', described(ctx), record, plan.expire.reason);
         await endRecord(record, plan.expire.reason);
