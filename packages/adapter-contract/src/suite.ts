@@ -180,6 +180,26 @@ export function runAdapterContract(target: AdapterTarget): void {
       if (stale.length) throw new Error(`${ANSWERS_FILE} has answers for cases the suite no longer has (UPDATE_ANSWERS drops them):\n${stale.join('\n')}`);
     });
 
+    /** Starts `GET slow?id=…` and resolves once the adapter has run for it and it is waiting. */
+    async function startSlow(id: string, client = browser, query = '', upload?: string): Promise<{ finish: () => Promise<{ status: number; body: unknown }> }> {
+      const pending =
+        upload === undefined
+          ? client.request('GET', `slow?id=${id}${query}`)
+          : client.request('POST', `slow?id=${id}${query}`, { headers: { 'content-type': 'text/plain' }, body: upload });
+      for (let tries = 0; tries < 200; tries++) {
+        const response = await client.request('GET', `waiting?id=${id}`, { headers: { cookie: '' }, record: false });
+        if (((await response.json()) as { waiting: boolean }).waiting) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return {
+        finish: async () => {
+          await (await client.request('POST', `release?id=${id}`, { headers: { cookie: '' }, record: false })).json();
+          const response = await pending;
+          return { status: response.status, body: await response.json() };
+        },
+      };
+    }
+
     describe('status endpoint', () => {
       it('answers {"state":"none"} with 200 and no-store without a tracked session, and saves no anonymous session', async () => {
         const { status, body, response } = await browser.status(prefix);
@@ -473,23 +493,6 @@ export function runAdapterContract(target: AdapterTarget): void {
       };
       const writes = async () => ((await (await newBrowser().request('GET', 'writes', { record: false })).json()) as { writes: number }).writes;
       const sessionIdNow = async (client = browser) => ((await client.status(prefix)).body as { sessionId: string }).sessionId;
-      /** Starts `GET slow?id=…` and resolves once the adapter has run for it and it is waiting. */
-      async function startSlow(id: string, query = ''): Promise<{ finish: () => Promise<number> }> {
-        const pending = browser.request('GET', `slow?id=${id}${query}`);
-        for (let tries = 0; tries < 200; tries++) {
-          const response = await browser.request('GET', `waiting?id=${id}`, { headers: { cookie: '' }, record: false });
-          if (((await response.json()) as { waiting: boolean }).waiting) break;
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        return {
-          finish: async () => {
-            await (await browser.request('POST', `release?id=${id}`, { headers: { cookie: '' }, record: false })).json();
-            const response = await pending;
-            await response.arrayBuffer();
-            return response.status;
-          },
-        };
-      }
 
       it("timeouts chosen at sign-in are the session's own: the status reports them, and they are enforced", async () => {
         expect(await post(`sign-in?idle=${S}&warn=${SW}&absolute=${4 * S}`)).toEqual(ok);
@@ -542,14 +545,14 @@ export function runAdapterContract(target: AdapterTarget): void {
         await signIn();
         const before = browser.cookieHeader();
         clock.at(TOUCH);
-        const slow = await startSlow('tighten', '&mutate=1'); // its copy of the session has the sign-in's limits
+        const slow = await startSlow('tighten', browser, '&mutate=1'); // its copy of the session has the sign-in's limits
         clock.at(15_000);
         expect(await post(`limits?idle=${S}&absolute=${4 * S}`)).toEqual(ok);
         const tightened = { state: 'active', remainingMs: S, idleRemainingMs: S, absoluteRemainingMs: 4 * S - 15_000, idleTimeoutMs: S, warnBeforeMs: W, sessionId: expect.any(String) };
         expect((await browser.status(prefix)).body).toEqual(tightened);
         expect(await (await replay(before)).json()).toEqual(tightened);
         clock.at(20_000);
-        expect(await slow.finish()).toBe(200);
+        expect((await slow.finish()).status).toBe(200);
         expect((await browser.status(prefix)).body).toMatchObject({ state: 'active', idleTimeoutMs: S, absoluteRemainingMs: 4 * S - 20_000 });
         expect(await (await browser.request('GET', 'page')).json()).toEqual({ endedReason: null, visits: 1 });
         clock.at(20_000 + S);
@@ -752,25 +755,6 @@ export function runAdapterContract(target: AdapterTarget): void {
     });
 
     describe('requests in flight', () => {
-      /** Starts `GET slow?id=…` and resolves once the adapter has run for it and it is waiting. */
-      async function startSlow(id: string, client = browser, query = '', upload?: string): Promise<{ finish: () => Promise<{ status: number; body: unknown }> }> {
-        const pending =
-          upload === undefined
-            ? client.request('GET', `slow?id=${id}${query}`)
-            : client.request('POST', `slow?id=${id}${query}`, { headers: { 'content-type': 'text/plain' }, body: upload });
-        for (let tries = 0; tries < 200; tries++) {
-          const response = await client.request('GET', `waiting?id=${id}`, { headers: { cookie: '' }, record: false });
-          if (((await response.json()) as { waiting: boolean }).waiting) break;
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        return {
-          finish: async () => {
-            await (await client.request('POST', `release?id=${id}`, { headers: { cookie: '' }, record: false })).json();
-            const response = await pending;
-            return { status: response.status, body: await response.json() };
-          },
-        };
-      }
 
       /** Keeps the session alive with a keep-alive every half idle timeout from `from` to `until` (ms after START). */
       async function keepAliveUntil(from: number, until: number): Promise<void> {
