@@ -198,3 +198,17 @@ function checkPrefix(what: string, option: string, value: unknown): string {
   }
   return value;
 }
+
+/**
+ * Gives a framework's middleware the switches of its {@link ControlsCore}: `clock`, `unreachable`
+ * (read-only), `setUnreachable(on, mode?)` and `reset()`, the same on Express and Koa.
+ */
+export function withControls<M extends object>(middleware: M, core: ControlsCore): M {
+  Object.defineProperties(middleware, {
+    clock: { value: core.clock, enumerable: true },
+    unreachable: { get: () => core.unreachable, enumerable: true },
+    setUnreachable: { value: (on: boolean, mode?: UnreachableMode) => core.setUnreachable(on, mode) },
+    reset: { value: () => core.reset() },
+  });
+  return middleware;
+}

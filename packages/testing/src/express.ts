@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TestClock } from './clock.js';
-import { CONTROL_HEADERS, ControlsCore, type TestControlsOptions, type UnreachableMode } from './controls.js';
+import { CONTROL_HEADERS, ControlsCore, withControls, type TestControlsOptions, type UnreachableMode } from './controls.js';
 
 export {
   CONTROLS_HEADER,
@@ -90,11 +90,5 @@ export function testControls(options: TestControlsOptions): ExpressTestControls 
         return;
     }
   }) as ExpressTestControls;
-  Object.defineProperties(middleware, {
-    clock: { value: core.clock, enumerable: true },
-    unreachable: { get: () => core.unreachable, enumerable: true },
-    setUnreachable: { value: (on: boolean, mode?: UnreachableMode) => core.setUnreachable(on, mode) },
-    reset: { value: () => core.reset() },
-  });
-  return middleware;
+  return withControls(middleware, core);
 }
