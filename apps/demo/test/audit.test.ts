@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
-import { signInWithFetch, signOutWithFetch, startDemo, type DemoServer } from './server.js';
+import { auditLines, signInWithFetch, signOutWithFetch, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 7: the sample app writes the session lifecycle as JSON lines to stdout.
-type Line = { log: string; time: string; event: string; sessionId: string | null; reason: string | null; method: string | null; path: string | null; source: string };
-
-const auditLines = (server: DemoServer): Line[] =>
-  server
-    .output()
-    .split('\n')
-    .filter((line) => line.startsWith('{"log":"idle-session"'))
-    .map((line) => JSON.parse(line) as Line);
 
 
 describe.each(['express', 'koa'])('sample app audit log (%s)', (framework) => {

@@ -136,3 +136,24 @@ export function postForm(url: string, path: string, cookie: string, fields: Reco
     redirect: 'manual',
   });
 }
+
+/** One line of the sample app's audit log (JSON on stdout, see src/main.ts). */
+export interface AuditLine {
+  log: string;
+  time: string;
+  event: string;
+  sessionId: string | null;
+  reason: string | null;
+  method: string | null;
+  path: string | null;
+  source: string;
+}
+
+/** The audit lines the server has written so far, in order. */
+export function auditLines(server: DemoServer): AuditLine[] {
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{"log":"idle-session"'))
+    .map((line) => JSON.parse(line) as AuditLine);
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInWithFetch, signOutWithFetch, startDemo, statusOf, type DemoServer } from './server.js';
+import { auditLines, signInWithFetch, signOutWithFetch, startDemo, statusOf, type DemoServer } from './server.js';
 
 // Item 8: without Redis, the Express app keeps sessions in memorystore with idle-session's sessionTtl
 // (src/memory-store.ts), not in express-session's MemoryStore, which never drops a session whose cookie
@@ -10,13 +10,6 @@ const IDLE_S = 2;
 /** touchInterval for that idle timeout (idleTimeout / 20), in milliseconds. */
 const TOUCH_MS = (IDLE_S * 1_000) / 20;
 
-type Line = { event: string; sessionId: string | null; reason: string | null; method: string | null; path: string | null; source: string };
-const auditLines = (server: DemoServer): Line[] =>
-  server
-    .output()
-    .split('\n')
-    .filter((line) => line.startsWith('{"log":"idle-session"'))
-    .map((line) => JSON.parse(line) as Line);
 
 describe.each(['express', 'koa'])('sample app: abandoned sessions in the memory store (%s)', (framework) => {
   let server: DemoServer;
