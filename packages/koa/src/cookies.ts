@@ -57,7 +57,8 @@ export function guardSessionCookies(ctx: Context, name: string): void {
   const jar = ctx.cookies as unknown as CookieJar;
   const get = jar.get;
   const set = jar.set;
-  const sent = new Set([...cookieValues(ctx.get('cookie'), name).map((v) => `${name}=${v}`), ...cookieValues(ctx.get('cookie'), `${name}.sig`).map((v) => `${name}.sig=${v}`)]);
+  const header = ctx.get('cookie');
+  const sent = new Set([name, `${name}.sig`].flatMap((cookie) => cookieValues(header, cookie).map((value) => `${cookie}=${value}`)));
   jar.get = function (this: CookieJar, cookie: string, options?: { signed?: boolean }) {
     if (cookie === name && options?.signed !== false && jar.keys) return verifiedCookie(ctx, name);
     return get.call(this, cookie, options);
