@@ -126,3 +126,13 @@ export {
   type SessionRoute,
   type SignOutOptions,
 } from './adapter.js';
+export {
+  createSessionEngine,
+  type BoundSession,
+  type DetachedSession,
+  type RequestFacts,
+  type RequestOutcome,
+  type RunningRequest,
+  type SessionBinding,
+  type SessionEngine,
+} from './engine.js';

@@ -1,45 +1,26 @@
 import {
   arrivedOverHttps,
   CLEAR_SITE_DATA_CACHE,
+  createSessionEngine,
   endedRecord,
-  endpointResponse,
-  evaluateRecord,
-  guardDecision,
-  guardResponse,
-  hasBody,
   insecureCookieWarning,
-  isTracked,
-  isUnavailableRecord,
-  planRequestEnd,
-  readEndedReason,
-  recordId,
-  SessionEndedError,
-  routeRequest,
   SESSION_KEY,
-  setUpAdapter,
-  settleBeforeSave,
   storeKeyOf,
-  StoreUnavailableError,
-  timedOutBy,
-  unavailableDecision,
-  type ActiveSession,
-  type ActivityHandle,
-  type EndpointName,
+  type BoundSession,
   type EndpointResponse,
   type IdleSessionAdapter,
   type IdleSessionOptions,
-  type SessionRoute,
+  type RequestFacts,
 } from '@idle-session/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import onHeaders from 'on-headers';
 import {
   checkBeforeSave,
   destroy,
-  endInPlace,
   MISSING_SESSION_WARNING,
+  MISSING_SESSION_ERROR,
   neverSave,
   regenerate,
-  requireSession,
   save,
   sessionCookie,
   storeGet,
@@ -71,9 +52,45 @@ function send(res: Response, answer: EndpointResponse, method: string): void {
   res.end(method === 'HEAD' ? undefined : text);
 }
 
+type WithStore = Request & { session?: ExpressSession; sessionStore?: unknown };
+
+/** express-session's session of a request, seen as core's `BoundSession` (one view per session object). */
+const views = new WeakMap<ExpressSession, BoundSession>();
+function bound(req: Request): BoundSession | null {
+  const session = (req as WithStore).session;
+  if (!session) return null;
+  let view = views.get(session);
+  if (view) return view;
+  const store = (req as WithStore).sessionStore;
+  view = {
+    get record() {
+      return session[SESSION_KEY];
+    },
+    setRecord: (record) => void (session[SESSION_KEY] = record),
+    storeKey: storeKeyOf(store, req.sessionID),
+    writesConditionally: storeWritesConditionally(req),
+    save: () => save(session),
+    async endInPlace(reason) {
+      for (const key of Object.keys(session)) if (key !== 'cookie') delete session[key];
+      session[SESSION_KEY] = endedRecord(reason);
+      await save(session);
+    },
+    renew: () => regenerate(session),
+    destroy: () => destroy(session),
+    neverSave: () => neverSave(session),
+    checkBeforeSave: (decide) => checkBeforeSave(req, session, decide),
+  };
+  views.set(session, view);
+  return view;
+}
+
+function facts(req: Request): RequestFacts {
+  return { method: req.method, url: req.originalUrl, path: req.path, header: (name) => req.get(name), headers: req.headers };
+}
+
 /**
  * Creates the Express middleware for server-side idle and absolute session timeouts, on top of
- * express-session (Express 4 and 5).
+ * express-session (Express 4 and 5). The request flow is core's `createSessionEngine`; this is the glue.
  *
  * Options are validated here, once: an invalid one throws an `IdlePolicyError` (a TypeError) that names
  * it. Durations are in milliseconds. A `warnBefore` under 20 s prints a WCAG 2.2 SC 2.2.1 warning.
@@ -89,185 +106,64 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   if (typeof options === 'object' && options !== null && 'method' in options && 'url' in options) {
     throw new TypeError('idle-session: idleSession() was given a request. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const setup = setUpAdapter(options);
-  const { resolved, policy, ledger, stateOf, setState, endRecord, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } = setup;
-  const described = (req: Request) => ({ method: req.method, url: req.originalUrl });
-  const sessionOf = (req: Request) => (req as Request & { session?: ExpressSession }).session;
-  const recordOf = (req: Request) => sessionOf(req)?.[SESSION_KEY];
-  const storeKeyOfRequest = (req: Request) => storeKeyOf((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID);
+  const engine = createSessionEngine(options, {
+    facts,
+    session: bound,
+    detached(req) {
+      const store = (req as WithStore).sessionStore;
+      const sid = req.sessionID;
+      if (!store || sid === undefined) return null;
+      return { read: () => storeGet(store, sid), write: (data) => storeSet(store, sid, data) };
+    },
+    missingSessionWarning: MISSING_SESSION_WARNING,
+    missingSessionError: MISSING_SESSION_ERROR,
+  });
   let warnedPersistentCookie = false;
   let warnedInsecureCookie = false;
-  let warnedMissingSession = false;
-
-  /** Before express-session writes this session back: never resurrect it, never move activity backwards. */
-  function protect(req: Request, session: ExpressSession): void {
-    checkBeforeSave(req, session, (stored) => {
-      const decision = settleBeforeSave(session[SESSION_KEY], {
-        stored: { exists: stored !== null, record: stored?.[SESSION_KEY] },
-        ledger,
-        now: policy.clock.now(),
-      });
-      return decision.save ? { save: true, apply: () => void (session[SESSION_KEY] = decision.record) } : { save: false };
-    });
-  }
-
-  /** The session store is unavailable: 503 JSON for the endpoints and data requests, the app's 503 page otherwise. */
-  function unavailable(req: Request, res: Response, next: NextFunction, endpoint: EndpointName | null, cause?: unknown): void {
-    report('refused', described(req), null, 'store-unavailable');
-    const session = sessionOf(req);
-    if (session) neverSave(session); // nothing read, so nothing to write back
-    const decision = unavailableDecision(endpoint, (name) => req.get(name), cause);
-    if ('respond' in decision) return send(res, decision.respond, req.method);
-    res.set({ 'Cache-Control': 'no-store', ...decision.error.headers });
-    next(decision.error);
-  }
 
   async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const route = routeRequest(resolved, req, req.method, req.path, (name) => req.get(name));
-    if ('respond' in route) {
-      if (route.respond.status === 403) report('refused', described(req), recordOf(req), 'forged-keepalive');
-      return send(res, route.respond, req.method);
+    const outcome = await engine.handle(req);
+    if (outcome.action === 'respond') return send(res, outcome.answer, req.method);
+    if (outcome.action === 'fail') {
+      res.set(outcome.headers);
+      return next(outcome.error);
     }
-    const session = sessionOf(req);
-    if (!session) return withoutSession(req, res, next, route);
-    if (isUnavailableRecord(session[SESSION_KEY])) return unavailable(req, res, next, route.endpoint);
-    try {
-      if (await evaluate(req, res, session, route)) next();
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      unavailable(req, res, next, route.endpoint, error);
+    const running = outcome.running;
+    if (running) {
+      // A slow upload is activity for as long as it runs; an event stream or a download once answering is
+      // not. Wrapped after express-session's own res.end, so the last write is in what it saves.
+      const end = res.end;
+      res.end = function (this: Response, ...args: unknown[]) {
+        running.finish();
+        return (end as (...rest: unknown[]) => Response).apply(this, args);
+      } as Response['end'];
+      // Headers before res.end(): a streamed answer may stay open for hours, so save its activity now.
+      onHeaders(res, () => {
+        const session = (req as WithStore).session;
+        if (running.finish() && session) save(session).catch(() => {}); // express-session tries again at the end
+      });
+      // express-session ends the response only once the session is saved: the write is in the store by now.
+      res.once('close', () => {
+        running.finish();
+        running.settled();
+      });
     }
-  }
-
-  /**
-   * A request express-session passed on without a session: outside its `cookie.path` (it skips those on
-   * purpose), an `OPTIONS *` request, or while its store is disconnected. It has no session: the app's
-   * routes see state `none`, the status endpoint answers `{"state":"none"}` and a keep-alive 401, never a
-   * 500 (OWASP Error Handling Cheat Sheet). If express-session is not mounted at all, every request
-   * looks like this: that is said once, in the log.
-   */
-  function withoutSession(req: Request, res: Response, next: NextFunction, route: SessionRoute): void {
-    if (!warnedMissingSession) {
-      warnedMissingSession = true;
-      console.warn(MISSING_SESSION_WARNING);
-    }
-    setState(req, { state: 'none' });
-    if (!route.endpoint) return next();
-    send(res, endpointResponse(route.endpoint, { state: 'none' }, policy), req.method);
-  }
-
-  /**
-   * A request that counts as activity holds its session active until the app starts answering (the
-   * response's headers, or `res.end()`), or the connection closes: a slow upload is activity for as long
-   * as it runs, an event stream or a download once answering is not. Its end is activity too: the
-   * session's last-activity is written then (when `touchInterval` allows), before express-session saves.
-   */
-  function holdWhileRunning(req: Request, res: Response, record: unknown, wrote: boolean): void {
-    const hold = holdRequest(
-      record,
-      sharesHolds ? { storeKey: storeKeyOfRequest(req), announce: hasBody(req.headers) } : undefined,
-    );
-    let running = true;
-    /** Ends the hold; returns whether the session has a write of activity that is not saved yet. */
-    const finish = (): boolean => {
-      if (!running) return false;
-      running = false;
-      hold.end();
-      const session = sessionOf(req);
-      if (!session) return false; // signed out meanwhile
-      const write = planRequestEnd(session[SESSION_KEY], policy, policy.clock.now(), ledger);
-      if (write) session[SESSION_KEY] = write;
-      return wrote || write !== null;
-    };
-    const end = res.end;
-    // Wrapped after express-session's own wrapper, so this runs first and the write is in what it saves.
-    res.end = function (this: Response, ...args: unknown[]) {
-      finish(); // express-session saves right after
-      return (end as (...rest: unknown[]) => Response).apply(this, args);
-    } as Response['end'];
-    // Headers before res.end(): a response that streams (an event stream, a download) may stay open for
-    // hours, and express-session saves only at its end: save the session's activity now.
-    onHeaders(res, () => {
-      const session = sessionOf(req);
-      if (finish() && session) save(session).catch(() => {}); // express-session tries again at the end
-    });
-    // express-session ends the response only once the session is saved: the write is in the store by now.
-    res.once('close', () => {
-      finish();
-      hold.settled();
-    });
-  }
-
-  /** Applies the session's plan for this request; answers an endpoint, or returns `true` to pass the request on. */
-  async function evaluate(req: Request, res: Response, session: ExpressSession, route: SessionRoute): Promise<boolean> {
-    const record = session[SESSION_KEY];
-    const plan = await planFor(record, route);
-    // A store that writes conditionally checks in its own write; any other is re-read before the write.
-    if (record !== undefined && !storeWritesConditionally(req)) protect(req, session);
-    // Ended by a timeout (found now, or by another request of the session a moment ago): every request that
-    // still carries the session learns why, so the old session's key keeps only the small marker of it.
-    const timedOut = timedOutBy(plan);
-    if (plan.expire) {
-      report('expired', described(req), record, plan.expire.reason);
-      await endRecord(record, plan.expire.reason);
-    } else if (plan.discard) {
-      report('refused', described(req), record, 'ended-session');
-    }
-    if (timedOut) {
-      await endInPlace(session, timedOut.reason); // only the reason stays, under the same key
-    } else if (plan.discard) {
-      await regenerate(session); // a fresh anonymous session, so app code still finds req.session
-    } else if (plan.write) {
-      session[SESSION_KEY] = plan.write;
-    }
-    setState(req, plan.evaluation);
-    if (!route.endpoint) {
-      if (route.activity !== 'passive' && plan.evaluation.state === 'active') holdWhileRunning(req, res, requireSession(req)[SESSION_KEY], plan.write !== null);
-      return true;
-    }
-    // A keep-alive says "extended" only once the store has it; express-session then has nothing left to save.
-    if (plan.write) await save(requireSession(req));
-    if (route.endpoint === 'keepalive') reportKeepAlive(described(req), plan, requireSession(req)[SESSION_KEY]);
-    send(res, endpointResponse(route.endpoint, plan.evaluation, policy), req.method);
-    return false;
+    next();
   }
 
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
     handle(req, res, next).catch(next);
   }) as IdleSessionMiddleware;
-  Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
-
-  /**
-   * Runs a step that changes the session in the store; when the store is unavailable, the session
-   * express-session holds afterwards is never saved (it would fail again after the answer, and Express
-   * would log it as an unhandled error), and the `StoreUnavailableError` goes to the app.
-   */
-  async function storeStep(req: Request, step: () => Promise<void>): Promise<void> {
-    try {
-      await step();
-    } catch (error) {
-      const session = sessionOf(req);
-      if (error instanceof StoreUnavailableError && session) neverSave(session);
-      throw error;
-    }
-  }
+  Object.defineProperty(middleware, 'policy', { value: engine.policy, enumerable: true });
 
   middleware.signIn = async (req, limits) => {
-    const record = setup.signInRecord(limits); // validates first: an invalid limit changes nothing
-    const previous = requireSession(req);
-    await storeStep(req, async () => {
-      await endRecord(previous[SESSION_KEY]);
-      await regenerate(previous);
-    });
-    const session = requireSession(req);
-    session[SESSION_KEY] = record;
-    report('signed-in', described(req), session[SESSION_KEY]);
-    setState(req, evaluateRecord(session[SESSION_KEY], policy, policy.clock.now()));
-    if (!warnedInsecureCookie && session.cookie.secure !== true && arrivedOverHttps(req.secure, (name) => req.get(name))) {
+    await engine.signIn(req, limits);
+    const cookie = (req as WithStore).session!.cookie;
+    if (!warnedInsecureCookie && cookie.secure !== true && arrivedOverHttps(req.secure, (name) => req.get(name))) {
       warnedInsecureCookie = true;
       console.warn(insecureCookieWarning("app.set('trust proxy', 1) (the number of proxies in front), and express-session's cookie.secure: 'auto' or true"));
     }
-    if (!warnedPersistentCookie && (session.cookie.originalMaxAge != null || session.cookie.expires)) {
+    if (!warnedPersistentCookie && (cookie.originalMaxAge != null || cookie.expires)) {
       warnedPersistentCookie = true;
       console.warn(
         'idle-session: the session cookie has a Max-Age or Expires, so it outlives the browser. ' +
@@ -276,74 +172,28 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     }
   };
   middleware.signOut = async (req, { clearSiteData = false } = {}) => {
-    const session = sessionOf(req);
-    const ended = session?.[SESSION_KEY];
-    if (session) {
-      const cookie = sessionCookie(req, session);
-      await storeStep(req, async () => {
-        await endRecord(session[SESSION_KEY]);
-        await destroy(session);
-      });
-      // express-session leaves the dead cookie in the browser: delete it, as koa-session does.
-      if (cookie) req.res?.clearCookie(cookie.name, cookie.options);
-    }
-    if (isTracked(ended)) report('signed-out', described(req), ended);
+    const session = (req as WithStore).session;
+    const cookie = session ? sessionCookie(req, session) : null;
+    await engine.signOut(req);
+    // express-session leaves the dead cookie in the browser: delete it, as koa-session does.
+    if (cookie) req.res?.clearCookie(cookie.name, cookie.options);
     if (clearSiteData) req.res?.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
-    setState(req, { state: 'none' });
   };
   middleware.sessionSignal = (req) => {
-    const { signal, stop } = watch.watch(recordOf(req), storeKeyOfRequest(req));
+    const { signal, stop } = engine.sessionSignal(req);
     req.res?.once('close', stop);
     return signal as AbortSignal;
   };
-  middleware.confirmActive = (req) => confirmActive(recordOf(req));
-  middleware.setLimits = async (req, limits, options) => {
-    const changed = await setup.changeLimits(recordOf(req), limits, options);
-    requireSession(req)[SESSION_KEY] = changed; // express-session saves it at the end of the request
-    setState(req, evaluateRecord(changed, policy, policy.clock.now()));
+  middleware.confirmActive = engine.confirmActive;
+  middleware.setLimits = engine.setLimits;
+  middleware.recordActivity = engine.recordActivity;
+  middleware.activityHandle = engine.activityHandle;
+  middleware.state = engine.state;
+  middleware.endedReason = engine.endedReason;
+  middleware.requireSignIn = (guardOptions) => (req, res, next) => {
+    const answer = engine.guard(req, guardOptions);
+    if (answer) send(res, answer, req.method);
+    else next();
   };
-  middleware.recordActivity = async (req) => {
-    const plan = await setup.recordActivity(recordOf(req));
-    if (plan.write) requireSession(req)[SESSION_KEY] = plan.write; // saved at the end of the request
-    setState(req, plan.evaluation);
-    return plan.evaluation;
-  };
-  middleware.activityHandle = (req): ActivityHandle => {
-    const store = (req as unknown as { sessionStore?: unknown }).sessionStore;
-    const sid = req.sessionID;
-    const sessionId = recordId(recordOf(req));
-    const request = described(req);
-    return {
-      sessionId,
-      async touch(): Promise<ActiveSession> {
-        if (sessionId === null || !store || sid === undefined) throw new SessionEndedError('none');
-        const data = await storeGet(store, sid);
-        if (isUnavailableRecord(data?.[SESSION_KEY])) throw new StoreUnavailableError();
-        const outcome = await setup.handleActivity(data?.[SESSION_KEY], sessionId, request);
-        if (outcome.expired && data && outcome.ended && outcome.ended !== 'signed-out' && outcome.ended !== 'none') {
-          // As a request that finds it expired: the same key keeps only why it ended.
-          await storeSet(store, sid, { cookie: data.cookie, [SESSION_KEY]: endedRecord(outcome.ended) });
-        }
-        if (outcome.ended !== null) throw new SessionEndedError(outcome.ended);
-        const plan = outcome.plan!;
-        if (plan.write && data) {
-          // Checked right before the write: a sign-out here since the read is never undone.
-          if (ledger.hasEnded(sessionId, policy.clock.now())) throw new SessionEndedError(ledger.ending(sessionId, policy.clock.now()) ?? 'signed-out');
-          await storeSet(store, sid, { ...data, [SESSION_KEY]: plan.write });
-        }
-        return plan.evaluation as ActiveSession;
-      },
-    };
-  };
-  middleware.state = stateOf;
-  middleware.endedReason = (req) => readEndedReason(recordOf(req));
-  middleware.requireSignIn =
-    ({ loginUrl = '/login', returnTo = true } = {}) =>
-    (req, res, next) => {
-      const back = returnTo && (req.method === 'GET' || req.method === 'HEAD') ? req.originalUrl : null;
-      const decision = guardDecision(middleware.state(req), loginUrl, (name) => req.get(name), back);
-      if (decision.action === 'allow') return next();
-      send(res, guardResponse(decision), req.method);
-    };
   return middleware;
 }

@@ -1,4 +1,4 @@
-import { endedRecord, SESSION_KEY, writesConditionally, type ExpiryReason } from '@idle-session/core';
+import { SESSION_KEY, writesConditionally } from '@idle-session/core';
 import type { CookieOptions, Request } from 'express';
 import type { Session } from 'express-session';
 
@@ -7,17 +7,10 @@ import type { Session } from 'express-session';
 /** express-session's session object, with the app's and idle-session's fields. */
 export type ExpressSession = Session & Record<string, unknown>;
 
-/** `req.session`, or an error that says how to mount express-session first. */
-export function requireSession(req: Request): ExpressSession {
-  const session = (req as Request & { session?: Session }).session;
-  if (!session) {
-    throw new Error(
-      'idle-session: req.session is missing. Mount express-session before idle-session: ' +
-        'app.use(session({ ... })); app.use(idleSession({ ... })).',
-    );
-  }
-  return session as ExpressSession;
-}
+/** The message of the Error thrown by `signIn`, `setLimits` and `recordActivity` for a request without `req.session`. */
+export const MISSING_SESSION_ERROR =
+  'idle-session: req.session is missing. Mount express-session before idle-session: ' +
+  'app.use(session({ ... })); app.use(idleSession({ ... })).';
 
 /**
  * Said once per middleware, the first time a request reaches idle-session without `req.session`. That is
@@ -29,20 +22,6 @@ export const MISSING_SESSION_WARNING =
   'idle-session: a request arrived without req.session; it is treated as having no session. ' +
   "express-session skips requests outside its cookie.path and while its store is disconnected, so this can be normal. If every request has no session, mount express-session before idle-session: " +
   'app.use(session({ ... })); app.use(idleSession({ ... })).';
-
-/**
- * After a timeout: the session keeps only why it ended (`endedRecord(reason)`; every other field, the
- * user's data included, is dropped), under the same key, written to the store at once. Every request
- * still carrying the session's cookie (sent a moment later, or by the page that polls while the user
- * clicks) then learns the reason too, on any instance sharing the store, with no moment at which the key
- * is missing. Stores that expire keys keep it briefly (`storeTtlMs` of core); the next sign-in gives a
- * new session id (`signIn` regenerates).
- */
-export async function endInPlace(session: ExpressSession, reason: ExpiryReason): Promise<void> {
-  for (const key of Object.keys(session)) if (key !== 'cookie') delete session[key];
-  session[SESSION_KEY] = endedRecord(reason);
-  await save(session);
-}
 
 /** Destroys the current session in the store and gives the request a new one with a new id. */
 export function regenerate(session: Session): Promise<void> {
@@ -124,14 +103,14 @@ export function storeWritesConditionally(req: Request): boolean {
 
 /**
  * Makes this request's session object check the store before express-session writes it back at the end
- * of the request: `decide` sees the store's current copy (or `null` when it is gone) and either refuses
- * the write (a destroyed session is never put back) or says which record to write. For stores that do
- * not write conditionally (see {@link storeWritesConditionally}).
+ * of the request: `decide` sees the store's current idle-session record (`exists: false` when the session
+ * is gone) and either refuses the write (`null`: a destroyed session is never put back) or says which
+ * record to write. For stores that do not write conditionally (see {@link storeWritesConditionally}).
  */
 export function checkBeforeSave(
   req: Request,
   session: ExpressSession,
-  decide: (stored: Record<string, unknown> | null) => { save: false } | { save: true; apply: () => void },
+  decide: (stored: { exists: boolean; record: unknown }) => { record: unknown } | null,
 ): void {
   const store = (req as unknown as { sessionStore?: StoreLike }).sessionStore;
   const save = session.save as (callback?: SaveCallback) => Session;
@@ -144,9 +123,9 @@ export function checkBeforeSave(
     value(this: Session, callback?: SaveCallback) {
       store.get(id, (error, stored) => {
         if (error) return callback?.(error);
-        const decision = decide(stored ?? null);
-        if (!decision.save) return callback?.();
-        decision.apply();
+        const decision = decide({ exists: stored != null, record: stored?.[SESSION_KEY] });
+        if (!decision) return callback?.();
+        session[SESSION_KEY] = decision.record;
         save.call(this, callback);
       });
       return this;
