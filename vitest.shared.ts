@@ -8,8 +8,10 @@ export const workspaceAlias = {
   '@idle-session/redis/express': source('redis', 'express'),
   '@idle-session/redis/koa': source('redis', 'koa'),
   '@idle-session/redis': source('redis'),
+  '@idle-session/core/for-apps': source('core', 'for-apps'),
   '@idle-session/core': source('core'),
   '@idle-session/express': source('express'),
   '@idle-session/koa': source('koa'),
+  '@idle-session/fastify': source('fastify'),
   '@idle-session/adapter-contract': source('adapter-contract'),
 };

@@ -1,5 +1,5 @@
 /**
- * `@idle-session/adapter-contract` (private): the contract-test suite every idle-session server
+ * `@idle-session/adapter-contract`: the contract-test suite every idle-session server
  * adapter passes, over real HTTP. An adapter's test file is a few lines:
  *
  * ```ts

@@ -6,11 +6,12 @@ import { settleBeforeSave } from './ledger.js';
 import type { SessionLimits, SetLimitsOptions } from './limits.js';
 import type { IdleSessionOptions } from './options.js';
 import type { IdlePolicy } from './policy.js';
-import { endedRecord, isTracked, readEndedReason, recordId, SESSION_KEY, type ExpiryReason } from './record.js';
+import { isTracked, readEndedReason, recordId, SESSION_KEY, type ExpiryReason } from './record.js';
 import { hasBody, planRequestEnd, timedOutBy } from './request.js';
 import { SessionEndedError } from './ended.js';
 import type { SessionSignal } from './watch.js';
 import { isUnavailableRecord, StoreUnavailableError } from './unavailable.js';
+import { keepOnlyReason } from './session-store.js';
 
 /** What an adapter tells the engine about one request, read from the framework's request object. */
 export interface RequestFacts {
@@ -149,6 +150,8 @@ export interface SessionEngine<Request extends object> {
   sessionSignal(request: Request): { signal: SessionSignal; stop(): void };
   /** The protected-route guard's answer for this request (`requireSignIn`), or `null` to let it through. */
   guard(request: Request, options?: RequireSignInOptions): EndpointResponse | null;
+  /** The methods an adapter offers as they are (`Object.assign` them to it): `policy`, `state`, `endedReason`, `confirmActive`, `setLimits`, `recordActivity`, `activityHandle`. */
+  readonly methods: Pick<SessionEngine<Request>, 'policy' | 'state' | 'endedReason' | 'confirmActive' | 'setLimits' | 'recordActivity' | 'activityHandle'>;
 }
 
 /**
@@ -252,9 +255,13 @@ export function createSessionEngine<Request extends object>(options: IdleSession
     return session;
   }
 
-  return {
+  const engine: SessionEngine<Request> = {
     setup,
     policy,
+    get methods() {
+      const { state, endedReason, confirmActive, setLimits, recordActivity, activityHandle } = engine;
+      return { policy, state, endedReason, confirmActive, setLimits, recordActivity, activityHandle };
+    },
     async handle(request) {
       const facts = binding.facts(request);
       const route = routeRequest(resolved, request, facts.method, facts.path, facts.header);
@@ -321,32 +328,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
       return plan.evaluation;
     },
     activityHandle(request) {
-      const detached = binding.detached(request);
-      const sessionId = recordId(recordOf(request));
-      const facts = described(request);
-      return {
-        sessionId,
-        async touch(): Promise<ActiveSession> {
-          if (sessionId === null || !detached) throw new SessionEndedError('none');
-          const data = await detached.read();
-          const stored = data?.[SESSION_KEY];
-          if (isUnavailableRecord(stored)) throw new StoreUnavailableError();
-          const outcome = await setup.handleActivity(stored, sessionId, facts);
-          if (outcome.expired && data && outcome.ended && outcome.ended !== 'signed-out' && outcome.ended !== 'none') {
-            // As a request that finds it expired: the same key keeps only why it ended.
-            await detached.write(onlyReason(data, outcome.ended));
-          }
-          if (outcome.ended !== null) throw new SessionEndedError(outcome.ended);
-          const plan = outcome.plan!;
-          if (plan.write && data) {
-            // Checked right before the write: a sign-out here since the read is never undone.
-            const now = policy.clock.now();
-            if (ledger.hasEnded(sessionId, now)) throw new SessionEndedError(ledger.ending(sessionId, now) ?? 'signed-out');
-            await detached.write({ ...data, [SESSION_KEY]: plan.write });
-          }
-          return plan.evaluation as ActiveSession;
-        },
-      };
+      return detachedActivityHandle(setup, recordId(recordOf(request)), described(request), binding.detached(request));
     },
     sessionSignal(request) {
       const session = binding.session(request);
@@ -359,9 +341,45 @@ export function createSessionEngine<Request extends object>(options: IdleSession
       return decision.action === 'allow' ? null : guardResponse(decision);
     },
   };
+  return engine;
 }
 
-/** A store entry that keeps only why its session ended (and its `cookie` field, which express-session-style stores read). */
-function onlyReason(data: Record<string, unknown>, reason: ExpiryReason): Record<string, unknown> {
-  return 'cookie' in data ? { cookie: data.cookie, [SESSION_KEY]: endedRecord(reason) } : { [SESSION_KEY]: endedRecord(reason) };
+/**
+ * An `ActivityHandle` for session `sessionId` whose data lives in a store (`detached`: its entry there; `null`
+ * when the request had no store or no session): each `touch()` reads the entry, plans activity now (see
+ * `AdapterSetup.handleActivity`), ends an expired session as a request would (the entry keeps only why), and
+ * writes last-activity back at most once per `touchInterval`, never for a session any instance ended.
+ */
+export function detachedActivityHandle<Request extends object>(
+  setup: AdapterSetup<Request>,
+  sessionId: string | null,
+  request: { method: string; url: string },
+  detached: DetachedSession | null,
+): ActivityHandle {
+  const { ledger, policy } = setup;
+  return {
+    sessionId,
+    async touch(): Promise<ActiveSession> {
+      if (sessionId === null || !detached) throw new SessionEndedError('none');
+      const data = await detached.read();
+      const stored = data?.[SESSION_KEY];
+      if (isUnavailableRecord(stored)) throw new StoreUnavailableError();
+      const outcome = await setup.handleActivity(stored, sessionId, request);
+      if (outcome.expired && data && outcome.ended && outcome.ended !== 'signed-out' && outcome.ended !== 'none') {
+        // As a request that finds it expired: the same key keeps only why it ended.
+        const marker = { ...data };
+        keepOnlyReason(marker, outcome.ended);
+        await detached.write(marker);
+      }
+      if (outcome.ended !== null) throw new SessionEndedError(outcome.ended);
+      const plan = outcome.plan!;
+      if (plan.write && data) {
+        // Checked right before the write: a sign-out here since the read is never undone.
+        const now = policy.clock.now();
+        if (ledger.hasEnded(sessionId, now)) throw new SessionEndedError(ledger.ending(sessionId, now) ?? 'signed-out');
+        await detached.write({ ...data, [SESSION_KEY]: plan.write });
+      }
+      return plan.evaluation as ActiveSession;
+    },
+  };
 }

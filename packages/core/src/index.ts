@@ -85,7 +85,7 @@ export {
 export { guardDecision, guardResponse, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { isSpeculative } from './speculative.js';
 export { auditPath, emitAudit, type AuditEvent, type AuditEventType, type AuditHook, type AuditRefusal } from './audit.js';
-export { arrivedOverHttps, insecureCookieWarning } from './proxy.js';
+export { arrivedOverHttps, insecureCookieWarning, nodeHeaderReader, signInCookieWarnings, type SignInCookie } from './proxy.js';
 export { NEXT_PARAM, safeNextPath } from './return-to.js';
 export { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 export { SessionWatch, WATCH_POLL_MS, type SessionSignal } from './watch.js';
@@ -128,6 +128,7 @@ export {
 } from './adapter.js';
 export {
   createSessionEngine,
+  detachedActivityHandle,
   type BoundSession,
   type DetachedSession,
   type RequestFacts,
@@ -136,3 +137,5 @@ export {
   type SessionBinding,
   type SessionEngine,
 } from './engine.js';
+export { sessionTtl } from './store-ttl.js';
+export { checkThenWrite, keepOnlyReason, storeEntry, type CallbackSessionStore } from './session-store.js';

@@ -30,3 +30,41 @@ export function insecureCookieWarning(fix: string): string {
     'expects "https" in lower case).'
   );
 }
+
+/** What an adapter knows at sign-in about the session cookie it is about to send, for {@link signInCookieWarnings}. */
+export interface SignInCookie {
+  /** Whether the cookie carries `Secure`. */
+  readonly secure: boolean;
+  /** Whether it has `Max-Age` or `Expires` (it then outlives the browser, against requirement 1). */
+  readonly persistent: boolean;
+  /** Whether the framework sees the request as HTTPS (trusted proxy headers included). */
+  readonly https: boolean;
+  /** The request's headers, to tell an HTTPS request behind a proxy the app does not trust. */
+  readonly header: HeaderReader;
+}
+
+/**
+ * The checks an adapter makes of the session cookie at each sign-in, each warned once (`console.warn`):
+ * `Secure` missing on a sign-in that arrived over HTTPS ({@link insecureCookieWarning} with `advice.proxy`;
+ * OWASP Session Management Cheat Sheet, "Secure Attribute"); a persistent cookie (`advice.persistent`); and,
+ * when `advice.secureOverHttp` is given, a `Secure` cookie on a plain-HTTP request that the session library
+ * then neither saves nor sends.
+ */
+export function signInCookieWarnings(advice: { proxy: string; persistent: string; secureOverHttp?: string }): (cookie: SignInCookie) => void {
+  const said = new Set<string>();
+  const { console } = globalThis as unknown as { console: { warn(message: string): void } };
+  const warn = (message: string) => void (said.has(message) || (said.add(message), console.warn(message)));
+  return (cookie) => {
+    if (advice.secureOverHttp && cookie.secure && !cookie.https) warn(advice.secureOverHttp);
+    if (!cookie.secure && arrivedOverHttps(cookie.https, cookie.header)) warn(insecureCookieWarning(advice.proxy));
+    if (cookie.persistent) warn(advice.persistent);
+  };
+}
+
+/** Reads a Node request header by lower-case name as it arrived: `undefined` when absent, `''` when sent empty, repeated ones joined. */
+export function nodeHeaderReader(headers: Readonly<Record<string, string | string[] | undefined>>): HeaderReader {
+  return (name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+}

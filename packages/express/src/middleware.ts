@@ -1,10 +1,10 @@
 import {
-  arrivedOverHttps,
   CLEAR_SITE_DATA_CACHE,
   createSessionEngine,
-  endedRecord,
-  insecureCookieWarning,
+  keepOnlyReason,
   SESSION_KEY,
+  signInCookieWarnings,
+  storeEntry,
   storeKeyOf,
   type BoundSession,
   type EndpointResponse,
@@ -23,8 +23,6 @@ import {
   regenerate,
   save,
   sessionCookie,
-  storeGet,
-  storeSet,
   storeWritesConditionally,
   type ExpressSession,
 } from './session.js';
@@ -70,11 +68,7 @@ function bound(req: Request): BoundSession | null {
     storeKey: storeKeyOf(store, req.sessionID),
     writesConditionally: storeWritesConditionally(req),
     save: () => save(session),
-    async endInPlace(reason) {
-      for (const key of Object.keys(session)) if (key !== 'cookie') delete session[key];
-      session[SESSION_KEY] = endedRecord(reason);
-      await save(session);
-    },
+    endInPlace: (reason) => (keepOnlyReason(session, reason), save(session)),
     renew: () => regenerate(session),
     destroy: () => destroy(session),
     neverSave: () => neverSave(session),
@@ -113,13 +107,17 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
       const store = (req as WithStore).sessionStore;
       const sid = req.sessionID;
       if (!store || sid === undefined) return null;
-      return { read: () => storeGet(store, sid), write: (data) => storeSet(store, sid, data) };
+      return storeEntry(store, sid);
     },
     missingSessionWarning: MISSING_SESSION_WARNING,
     missingSessionError: MISSING_SESSION_ERROR,
   });
-  let warnedPersistentCookie = false;
-  let warnedInsecureCookie = false;
+  const checkCookie = signInCookieWarnings({
+    proxy: "app.set('trust proxy', 1) (the number of proxies in front), and express-session's cookie.secure: 'auto' or true",
+    persistent:
+      'idle-session: the session cookie has a Max-Age or Expires, so it outlives the browser. ' +
+      'Leave cookie.maxAge and cookie.expires unset in express-session so that closing the browser ends the session.',
+  });
 
   async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
     const outcome = await engine.handle(req);
@@ -154,22 +152,12 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
     handle(req, res, next).catch(next);
   }) as IdleSessionMiddleware;
-  Object.defineProperty(middleware, 'policy', { value: engine.policy, enumerable: true });
+  Object.assign(middleware, engine.methods);
 
   middleware.signIn = async (req, limits) => {
     await engine.signIn(req, limits);
     const cookie = (req as WithStore).session!.cookie;
-    if (!warnedInsecureCookie && cookie.secure !== true && arrivedOverHttps(req.secure, (name) => req.get(name))) {
-      warnedInsecureCookie = true;
-      console.warn(insecureCookieWarning("app.set('trust proxy', 1) (the number of proxies in front), and express-session's cookie.secure: 'auto' or true"));
-    }
-    if (!warnedPersistentCookie && (cookie.originalMaxAge != null || cookie.expires)) {
-      warnedPersistentCookie = true;
-      console.warn(
-        'idle-session: the session cookie has a Max-Age or Expires, so it outlives the browser. ' +
-          'Leave cookie.maxAge and cookie.expires unset in express-session so that closing the browser ends the session.',
-      );
-    }
+    checkCookie({ secure: cookie.secure === true, persistent: cookie.originalMaxAge != null || !!cookie.expires, https: req.secure, header: (name) => req.get(name) });
   };
   middleware.signOut = async (req, { clearSiteData = false } = {}) => {
     const session = (req as WithStore).session;
@@ -184,12 +172,6 @@ export function idleSession(options: ExpressIdleSessionOptions): IdleSessionMidd
     req.res?.once('close', stop);
     return signal as AbortSignal;
   };
-  middleware.confirmActive = engine.confirmActive;
-  middleware.setLimits = engine.setLimits;
-  middleware.recordActivity = engine.recordActivity;
-  middleware.activityHandle = engine.activityHandle;
-  middleware.state = engine.state;
-  middleware.endedReason = engine.endedReason;
   middleware.requireSignIn = (guardOptions) => (req, res, next) => {
     const answer = engine.guard(req, guardOptions);
     if (answer) send(res, answer, req.method);

@@ -1,4 +1,4 @@
-import { SESSION_KEY, writesConditionally } from '@idle-session/core';
+import { checkThenWrite, storeEntry, writesConditionally } from '@idle-session/core';
 import type { CookieOptions, Request } from 'express';
 import type { Session } from 'express-session';
 
@@ -74,23 +74,6 @@ export function neverSave(session: Session): void {
 }
 
 type SaveCallback = (error?: unknown) => void;
-type StoreMethods = {
-  get(id: string, callback: (error: unknown, session?: Record<string, unknown> | null) => void): void;
-  set(id: string, session: Record<string, unknown>, callback: (error?: unknown) => void): void;
-};
-
-/** Reads the session with this id from an express-session store, outside any request; `null` when it has none. */
-export function storeGet(store: unknown, sid: string): Promise<Record<string, unknown> | null> {
-  return new Promise((resolve, reject) =>
-    (store as StoreMethods).get(sid, (error, session) => (error ? reject(error) : resolve(session ?? null))),
-  );
-}
-
-/** Writes the session with this id to an express-session store, outside any request. */
-export function storeSet(store: unknown, sid: string, session: Record<string, unknown>): Promise<void> {
-  return new Promise((resolve, reject) => (store as StoreMethods).set(sid, session, (error) => (error ? reject(error) : resolve())));
-}
-type StoreLike = { get(id: string, callback: (error: unknown, session?: Record<string, unknown> | null) => void): void };
 
 /**
  * Whether the request's store writes conditionally (`CONDITIONAL_WRITES`, such as `@idle-session/redis`'s
@@ -103,31 +86,25 @@ export function storeWritesConditionally(req: Request): boolean {
 
 /**
  * Makes this request's session object check the store before express-session writes it back at the end
- * of the request: `decide` sees the store's current idle-session record (`exists: false` when the session
- * is gone) and either refuses the write (`null`: a destroyed session is never put back) or says which
- * record to write. For stores that do not write conditionally (see {@link storeWritesConditionally}).
+ * of the request (core's `checkThenWrite`): a destroyed session is never put back, last-activity never
+ * moves backwards. For stores that do not write conditionally (see {@link storeWritesConditionally}).
  */
 export function checkBeforeSave(
   req: Request,
   session: ExpressSession,
   decide: (stored: { exists: boolean; record: unknown }) => { record: unknown } | null,
 ): void {
-  const store = (req as unknown as { sessionStore?: StoreLike }).sessionStore;
+  const store = (req as unknown as { sessionStore?: unknown }).sessionStore;
   const save = session.save as (callback?: SaveCallback) => Session;
   if (!store || typeof save !== 'function') return;
-  const id = session.id;
+  const entry = storeEntry(store, session.id);
   Object.defineProperty(session, 'save', {
     configurable: true,
     enumerable: false,
     writable: true,
     value(this: Session, callback?: SaveCallback) {
-      store.get(id, (error, stored) => {
-        if (error) return callback?.(error);
-        const decision = decide({ exists: stored != null, record: stored?.[SESSION_KEY] });
-        if (!decision) return callback?.();
-        session[SESSION_KEY] = decision.record;
-        save.call(this, callback);
-      });
+      const write = () => new Promise<void>((resolve, reject) => save.call(this, (error) => (error ? reject(error) : resolve())));
+      checkThenWrite(entry, session, decide, write).then(() => callback?.(), (error: unknown) => callback?.(error));
       return this;
     },
   });

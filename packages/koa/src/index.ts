@@ -9,24 +9,4 @@ export { MemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export type { KoaSessionStore } from './session.js';
 export { safeExternalKey } from './cookies.js';
-export {
-  IdlePolicyError,
-  NEXT_PARAM,
-  safeNextPath,
-  SessionEndedError,
-  StoreUnavailableError,
-  type ActiveSession,
-  type ActivityHandle,
-  type AuditEvent,
-  type AuditHook,
-  type ExpiryReason,
-  type IdlePolicy,
-  type IdleSessionAdapter,
-  type RequireSignInOptions,
-  type SessionEndedReason,
-  type SessionLimits,
-  type SetLimitsOptions,
-  type SignOutOptions,
-  type SessionEvaluation,
-  type StatusBody,
-} from '@idle-session/core';
+export * from '@idle-session/core/for-apps'; // errors, safeNextPath, sessionTtl, createPolicy and the API's types, as from every adapter

@@ -1,5 +1,7 @@
 import {
-  arrivedOverHttps,
+  detachedActivityHandle,
+  nodeHeaderReader,
+  signInCookieWarnings,
   CLEAR_SITE_DATA_CACHE,
   endedRecord,
   endpointResponse,
@@ -7,7 +9,6 @@ import {
   guardDecision,
   guardResponse,
   hasBody,
-  insecureCookieWarning,
   isTracked,
   isUnavailableRecord,
   planRequestEnd,
@@ -60,16 +61,8 @@ export interface KoaIdleSessionMiddleware extends Middleware, IdleSessionAdapter
   sessionSignal(ctx: Context): AbortSignal;
 }
 
-/**
- * Reads a request header by lower-case name as it arrived: `undefined` when absent, `''` when sent
- * empty (Koa's `ctx.get()` answers `''` for both, and an empty `Sec-Fetch-Site` must be refused).
- */
-function headerOf(ctx: Context): HeaderReader {
-  return (name) => {
-    const value = ctx.req.headers[name];
-    return Array.isArray(value) ? value.join(', ') : value;
-  };
-}
+/** Reads a request header by lower-case name as it arrived (`ctx.get()` answers `''` for an absent one too). */
+const headerOf = (ctx: Context): HeaderReader => nodeHeaderReader(ctx.req.headers);
 
 function send(ctx: Context, answer: EndpointResponse): void {
   ctx.set(answer.headers);
@@ -99,8 +92,12 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   const setup = setUpAdapter(options);
   const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } = setup;
   const described = (ctx: Context) => ({ method: ctx.method, url: ctx.originalUrl });
-  let warnedPersistentCookie = false;
-  let warnedInsecureCookie = false;
+  const checkCookie = signInCookieWarnings({
+    proxy: "app.proxy = true, and leave koa-session's secure option unset (it then follows the request) or set it to true",
+    persistent:
+      'idle-session: koa-session has a numeric maxAge, so the session cookie gets Expires and outlives the browser. ' +
+      'Set maxAge: "session" so that closing the browser ends the session.',
+  });
   let warnedUnsendableCookie = false;
   let warnedMissingSession = false;
 
@@ -290,17 +287,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     if (browserSession) options.maxAge = 'session';
     setState(ctx, evaluateRecord(record, policy, policy.clock.now()));
     const secureCookie = (options as { secure?: unknown }).secure === true || ((options as { secure?: unknown }).secure === undefined && ctx.secure);
-    if (!warnedInsecureCookie && !secureCookie && arrivedOverHttps(ctx.secure, (name) => ctx.get(name) || undefined)) {
-      warnedInsecureCookie = true;
-      console.warn(insecureCookieWarning("app.proxy = true, and leave koa-session's secure option unset (it then follows the request) or set it to true"));
-    }
-    if (!warnedPersistentCookie && typeof options.maxAge === 'number') {
-      warnedPersistentCookie = true;
-      console.warn(
-        'idle-session: koa-session has a numeric maxAge, so the session cookie gets Expires and outlives the browser. ' +
-          'Set maxAge: "session" so that closing the browser ends the session.',
-      );
-    }
+    checkCookie({ secure: secureCookie, persistent: typeof options.maxAge === 'number', https: ctx.secure, header: headerOf(ctx) });
   };
   middleware.signOut = async (ctx, { clearSiteData = false } = {}) => {
     const ended = sessionOf(ctx)?.[SESSION_KEY];
@@ -338,34 +325,26 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     const sessionId = recordId(session?.[SESSION_KEY]);
     const request = described(ctx);
     const storeOptions = { rolling: options.rolling ?? false, ctx };
+    if (store) {
+      // Read and written in the store, as the other adapters do (core's detachedActivityHandle).
+      const entry = key
+        ? {
+            read: async () => ((await store.get(key, options.maxAge, storeOptions)) as Record<string, unknown> | null | undefined) ?? null,
+            write: async (data: Record<string, unknown>) => void (await store.set(key, data, options.maxAge, { ...storeOptions, changed: true })),
+          }
+        : null;
+      return detachedActivityHandle(setup, sessionId, request, entry);
+    }
     // Cookie-only: the handle's own copy of the record; its activity is kept in this process's ledger.
     let copy: unknown = session?.[SESSION_KEY];
     return {
       sessionId,
       async touch(): Promise<ActiveSession> {
         if (sessionId === null) throw new SessionEndedError('none');
-        if (!store) {
-          const outcome = await setup.handleActivity(copy, sessionId, request);
-          if (outcome.ended !== null) throw new SessionEndedError(outcome.ended);
-          if (outcome.plan!.write) copy = outcome.plan!.write; // noted in the ledger: the session's next request here writes it into the cookie
-          return outcome.plan!.evaluation as ActiveSession;
-        }
-        if (!key) throw new SessionEndedError('none');
-        const data = (await store.get(key, options.maxAge, storeOptions)) as Record<string, unknown> | null | undefined;
-        if (isUnavailableRecord(data?.[SESSION_KEY])) throw new StoreUnavailableError();
-        const outcome = await setup.handleActivity(data?.[SESSION_KEY], sessionId, request);
-        if (outcome.expired && outcome.ended && outcome.ended !== 'signed-out' && outcome.ended !== 'none') {
-          // As a request that finds it expired: the same key keeps only why it ended.
-          await store.set(key, { [SESSION_KEY]: endedRecord(outcome.ended) }, options.maxAge, { ...storeOptions, changed: true });
-        }
+        const outcome = await setup.handleActivity(copy, sessionId, request);
         if (outcome.ended !== null) throw new SessionEndedError(outcome.ended);
-        const plan = outcome.plan!;
-        if (plan.write && data) {
-          // Checked right before the write: a sign-out here since the read is never undone.
-          if (ledger.hasEnded(sessionId, policy.clock.now())) throw new SessionEndedError(ledger.ending(sessionId, policy.clock.now()) ?? 'signed-out');
-          await store.set(key, { ...data, [SESSION_KEY]: plan.write }, options.maxAge, { ...storeOptions, changed: true });
-        }
-        return plan.evaluation as ActiveSession;
+        if (outcome.plan!.write) copy = outcome.plan!.write; // noted in the ledger: the session's next request here writes it into the cookie
+        return outcome.plan!.evaluation as ActiveSession;
       },
     };
   };

@@ -18,6 +18,8 @@ type Session = Record<string, unknown>;
 
 /** What one instance of the test app runs on; the defaults make a lone instance. */
 export interface KoaAppSetup {
+  /** The Koa constructor: Koa 3 (`koa`, the default) or Koa 2 (`koa2`, an alias of koa@2). */
+  koa?: typeof Koa;
   /** The external store, made once the adapter exists, in `store` mode (default: a MemoryStore). */
   store?: (idle: KoaIdleSessionMiddleware) => KoaSessionStore;
   /** The adapter's `shared` option. */
@@ -61,9 +63,10 @@ async function answerNotFound(ctx: Context, next: Next): Promise<void> {
 export async function startKoaApp(options: HarnessOptions, mode: 'store' | 'cookie', setup: KoaAppSetup = {}): Promise<RunningApp> {
   // koa-session extends the context of the app that receives the request, so it goes on the outer app
   // and the adapter with the routes on the app mounted under basePath (the usual koa-mount layout).
-  const outer = new Koa();
+  const Framework = setup.koa ?? Koa;
+  const outer = new Framework();
   outer.keys = ['contract-test'];
-  const app = new Koa();
+  const app = new Framework();
   const { basePath, trustProxy, secureCookie, ...adapterOptions } = options;
   outer.proxy = trustProxy === true;
   const idle = idleSession({ ...adapterOptions, shared: setup.shared, isActivity: (ctx) => ctx.path !== '/background' && ctx.query.background !== '1' });

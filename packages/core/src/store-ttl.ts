@@ -1,12 +1,14 @@
-import { SESSION_KEY, storeTtlMs, type IdlePolicy } from '@idle-session/core';
+import type { IdlePolicy } from './policy.js';
+import { SESSION_KEY } from './record.js';
+import { storeTtlMs } from './shared.js';
 
 /**
- * A per-session TTL for express-session stores that take one as a function, such as
+ * A per-session TTL for express-session-compatible stores (express-session, @fastify/session) that take one as a function, such as
  * [memorystore](https://github.com/roccomuso/memorystore)'s `ttl` option: how long the store should
- * keep a session, in milliseconds from now, by `storeTtlMs` of `@idle-session/core` (a tracked session
+ * keep a session, in milliseconds from now, by {@link storeTtlMs} (a tracked session
  * until its idle deadline plus `touchInterval`, never past its absolute deadline; a session that only
  * remembers why the last one ended, briefly). So a session nobody comes back to leaves the store at
- * its deadline, without a request (OWASP Session Management Cheat Sheet, "Session Expiration").
+ * its deadline, without a request (OWASP Session Management Cheat Sheet, 'Session Expiration').
  *
  * @example
  * ```ts

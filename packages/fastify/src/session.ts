@@ -1,0 +1,77 @@
+import { checkThenWrite, keepOnlyReason, SESSION_KEY, storeEntry, storeKeyOf, writesConditionally, type BoundSession, type DetachedSession } from '@idle-session/core';
+import type { FastifyRequest } from 'fastify';
+
+/** @fastify/session's session object as the adapter uses it (its data are its own enumerable fields). */
+type FastifySession = Record<string, unknown> & { readonly sessionId: string; readonly encryptedSessionId: string; save(callback?: (error?: unknown) => void): Promise<void>; destroy(): Promise<void>; regenerate(): Promise<void> };
+type Store = { destroy(id: string, done: (error?: unknown) => void): void; set(id: string, data: unknown, done: (error?: unknown) => void): void };
+type WithSession = FastifyRequest & { session?: FastifySession | null; sessionStore?: Store };
+
+/** The request's @fastify/session session; `null` outside its cookie path (it gives those `{}`), after `destroy()`, or when it is not registered. */
+export function sessionOf(request: FastifyRequest): FastifySession | null {
+  const session = (request as WithSession).session;
+  return session && typeof session.save === 'function' && typeof session.sessionId === 'string' ? session : null;
+}
+
+/** Replaces a method of this session object only (@fastify/session calls `save(callback)` and `isModified()` in its `onSend` hook). */
+export function override(session: FastifySession, name: 'save' | 'isModified', value: (...args: never[]) => unknown): void {
+  Object.defineProperty(session, name, { configurable: true, writable: true, value });
+}
+
+/** Runs `work` for a `save(callback?)` call: the callback when given, else the promise. */
+const settle = (work: Promise<void>, callback?: (error?: unknown) => void) => (callback ? void work.then(() => callback(), callback) : work);
+
+/**
+ * A new, empty session with a new id, as `regenerate()` makes, without its write of the empty session (as
+ * express-session, a new session is written once, at the end of the request, when it holds anything).
+ */
+async function renew(request: FastifyRequest, session: FastifySession): Promise<void> {
+  const storeSymbol = Object.getOwnPropertySymbols(session).find((symbol) => symbol.description === 'sessionStore');
+  if (!storeSymbol) return session.regenerate(); // another version of @fastify/session: one write more
+  const store = (session as unknown as Record<symbol, Store>)[storeSymbol]!;
+  const noWrite = { destroy: store.destroy.bind(store), set: (_id: string, _data: unknown, done: () => void) => done() };
+  await session.regenerate.call(Object.create(session, { [storeSymbol]: { value: noWrite } }));
+  (sessionOf(request) as unknown as Record<symbol, Store>)[storeSymbol] = store;
+}
+
+/** The request's session seen as core's `BoundSession`, one view per session object. */
+const views = new WeakMap<FastifySession, BoundSession>();
+export function bound(request: FastifyRequest): BoundSession | null {
+  const session = sessionOf(request);
+  if (!session) return null;
+  const store = (request as WithSession).sessionStore;
+  const view: BoundSession = views.get(session) ?? {
+    get record() {
+      return session[SESSION_KEY];
+    },
+    setRecord: (record) => void (session[SESSION_KEY] = record),
+    storeKey: storeKeyOf(store, session.sessionId),
+    writesConditionally: writesConditionally(store),
+    save: () => session.save(),
+    endInPlace: (reason) => (keepOnlyReason(session, reason), session.save()),
+    renew: () => renew(request, session),
+    destroy: () => session.destroy(),
+    neverSave() {
+      override(session, 'isModified', () => false);
+      override(session, 'save', (callback?: () => void) => settle(Promise.resolve(), callback));
+    },
+    checkBeforeSave(decide) {
+      const write = session.save.bind(session);
+      override(session, 'save', (callback?: () => void) => settle(checkThenWrite(storeEntry(store, session.sessionId), session, decide, () => write()), callback));
+    },
+  };
+  views.set(session, view);
+  return view;
+}
+
+/** The request's session's store entry, for `ActivityHandle.touch()` after the request. */
+export function detached(request: FastifyRequest): DetachedSession | null {
+  const store = (request as WithSession).sessionStore;
+  const sid = sessionOf(request)?.sessionId;
+  return store && sid !== undefined ? storeEntry(store, sid) : null;
+}
+
+/** The name of the cookie that carries this session (the request's cookie whose value ends with the signed session id), or `null`. */
+export function sessionCookieName(request: FastifyRequest, session: FastifySession): string | null {
+  for (const [name, value] of Object.entries(request.cookies)) if (value?.endsWith(session.encryptedSessionId)) return name;
+  return null;
+}

@@ -1,0 +1,4 @@
+import { runExpiryReasonContract } from '@idle-session/adapter-contract';
+import { startFastifyApp } from './app.js';
+
+runExpiryReasonContract({ name: 'Fastify 5 + @fastify/session', start: (options) => startFastifyApp(options) });
