@@ -1,8 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { idleSession, IdlePolicyError, type FastifyIdleSessionOptions } from '../src/index.js';
+import Fastify, { type FastifyInstance, type FastifyRequest, type preHandlerAsyncHookHandler } from 'fastify';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { idleSession, IdlePolicyError, type FastifyIdleSession, type FastifyIdleSessionOptions } from '../src/index.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 
@@ -79,5 +79,17 @@ describe('the plugin in an app', () => {
     expect(status.json()).toEqual({ state: 'none' });
     expect((await app.inject({ method: 'POST', url: '/idle-session/keepalive', headers: { 'x-idle-session': '1' } })).statusCode).toBe(401);
     expect(warn.mock.calls.filter(([message]) => /without a @fastify\/session session/.test(String(message)))).toHaveLength(1);
+  });
+});
+
+describe('types (the decorator and the hook are typed for apps)', () => {
+  it('types fastify.idleSession, its preHandler and the request it takes', async () => {
+    const app = await appWith({ idleTimeout: 60_000 });
+    expectTypeOf(app.idleSession).toEqualTypeOf<FastifyIdleSession>();
+    expectTypeOf(app.idleSession.requireSignIn()).toMatchTypeOf<preHandlerAsyncHookHandler>();
+    expectTypeOf(app.idleSession.signIn).parameter(0).toEqualTypeOf<FastifyRequest>();
+    expectTypeOf(app.idleSession.sessionSignal).returns.toEqualTypeOf<AbortSignal>();
+    expectTypeOf(app.idleSession.policy.idleTimeout).toEqualTypeOf<number>();
+    expect(app.idleSession.policy.idleTimeout).toBe(60_000);
   });
 });
