@@ -40,6 +40,11 @@ export interface BoundSession {
   readonly storeKey: string | undefined;
   /** Whether the session's store writes conditionally (`writesConditionally`): it then checks its own writes. */
   readonly writesConditionally: boolean;
+  /**
+   * Whether the session lives in its cookie only (koa-session without a store): no store can delete it, so
+   * every request first asks the shared service (`shared`) whether any instance ended it.
+   */
+  readonly cookieOnly?: boolean;
   /** Saves the session to its store now. @throws the store's error. */
   save(): Promise<void>;
   /**
@@ -48,8 +53,11 @@ export interface BoundSession {
    * session learns why it ended, with no moment at which the key is missing.
    */
   endInPlace(reason: ExpiryReason): Promise<void>;
-  /** Replaces the session by a fresh, empty one with a new id (the old one destroyed in the store). */
-  renew(): Promise<void>;
+  /**
+   * Replaces the session by a fresh one with a new id (the old one destroyed in the store), holding only
+   * `record` when given (a sign-in's), else empty.
+   */
+  renew(record?: unknown): Promise<void>;
   /** Destroys the session in its store; the request has no session afterwards. */
   destroy(): Promise<void>;
   /** Makes the session library never write this request's session back (nothing was read to write). */
@@ -130,6 +138,12 @@ export interface SessionEngine<Request extends object> {
   readonly policy: IdlePolicy;
   /** Evaluates a request's session and says what the adapter does next; never throws for a store outage. */
   handle(request: Request): Promise<RequestOutcome>;
+  /**
+   * What to do when the store turns out unavailable later in the request (`cause`, a `StoreUnavailableError`
+   * of the adapter's own write): the 503 JSON for an endpoint (`endpoint`) or a request for data, else the
+   * error for the app's 503 page (a `fail` outcome). Reported to `audit`; the session is never saved.
+   */
+  unavailable(request: Request, endpoint: 'status' | 'keepalive' | null, cause?: unknown): RequestOutcome;
   /** See `IdleSessionAdapter.signIn`. Returns the new session (for the adapter's cookie checks). */
   signIn(request: Request, limits?: SessionLimits): Promise<BoundSession>;
   /** See `IdleSessionAdapter.signOut`: ends and destroys the session; returns whether there was one. */
@@ -193,7 +207,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
         if (!current) return false; // signed out meanwhile
         const write = planRequestEnd(current.record, policy, policy.clock.now(), ledger);
         if (write) current.setRecord(write);
-        return wrote || write !== null;
+        return (wrote && current === session) || write !== null; // the start's write was for this session object only
       },
       settled() {
         running = false;
@@ -205,6 +219,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
   async function evaluate(request: Request, session: BoundSession, route: SessionRoute): Promise<RequestOutcome> {
     const facts = binding.facts(request);
     const record = session.record;
+    if (session.cookieOnly) await setup.learnEnded(record);
     const plan = await setup.plan(record, route);
     // A store that writes conditionally checks in its own write; any other is re-read before the write:
     // never resurrect an ended session, never move activity backwards.
@@ -258,6 +273,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
   const engine: SessionEngine<Request> = {
     setup,
     policy,
+    unavailable,
     get methods() {
       const { state, endedReason, confirmActive, setLimits, recordActivity, activityHandle } = engine;
       return { policy, state, endedReason, confirmActive, setLimits, recordActivity, activityHandle };
@@ -292,10 +308,9 @@ export function createSessionEngine<Request extends object>(options: IdleSession
       const previous = requireSession(request);
       await storeStep(request, async () => {
         await endRecord(previous.record);
-        await previous.renew();
+        await previous.renew(record);
       });
       const session = requireSession(request);
-      session.setRecord(record);
       report('signed-in', described(request), record);
       setState(request, evaluateRecord(record, policy, policy.clock.now()));
       return session;

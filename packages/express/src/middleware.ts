@@ -69,7 +69,10 @@ function bound(req: Request): BoundSession | null {
     writesConditionally: storeWritesConditionally(req),
     save: () => save(session),
     endInPlace: (reason) => (keepOnlyReason(session, reason), save(session)),
-    renew: () => regenerate(session),
+    async renew(record) {
+      await regenerate(session);
+      if (record !== undefined) (req as WithStore).session![SESSION_KEY] = record;
+    },
     destroy: () => destroy(session),
     neverSave: () => neverSave(session),
     checkBeforeSave: (decide) => checkBeforeSave(req, session, decide),

@@ -50,7 +50,8 @@ export function sessionCookie(req: Request, session: ExpressSession): { name: st
     }
     if (!value.startsWith(`s:${session.id}.`)) continue;
     const { path, domain, secure, httpOnly, sameSite } = session.cookie;
-    return { name: part.slice(0, at).trim(), options: { path, domain, secure: secure === true, httpOnly, sameSite } };
+    const { partitioned } = session.cookie as { partitioned?: boolean }; // express-session 1.18+; a CHIPS cookie is deleted only as Partitioned
+    return { name: part.slice(0, at).trim(), options: { path, domain, secure: secure === true, httpOnly, sameSite, ...(partitioned ? { partitioned } : {}) } };
   }
   return null;
 }

@@ -54,28 +54,31 @@ function dropsRepeatedCookie(request: FastifyRequest, reply: FastifyReply): void
 /**
  * @fastify/session deletes a session cookie it cannot use (unknown, forged, or of an ended session) as it
  * answers; express-session and koa-session leave it, and every adapter answers alike: left, here too. Only
- * its own deletion (after the answer started, of a cookie the request carried, with no attribute but
- * `domain` and `path`) is skipped; the app's and `signOut`'s go out.
+ * its own deletion is skipped: after the answer started, of a cookie the request carried, with exactly the
+ * options it passes (`domain` and `path`, as its session cookie has them). The app's own go out.
  */
-function keepUnusableCookie(request: FastifyRequest, reply: FastifyReply): void {
+function keepUnusableCookie(request: FastifyRequest, reply: FastifyReply, cookie: { domain?: unknown; path?: unknown }): void {
   const { send, clearCookie } = reply;
   let answering = false;
   reply.send = function (this: FastifyReply, ...args: Parameters<typeof send>) {
     answering = true;
     return send.apply(this, args);
   };
-  reply.clearCookie = function (this: FastifyReply, name: string, options: Record<string, unknown> = {}) {
-    const theirs = answering && name in request.cookies && Object.keys(options).every((key) => key === 'domain' || key === 'path');
+  reply.clearCookie = function (this: FastifyReply, name: string, options?: Record<string, unknown>) {
+    const keys = Object.keys(options ?? {}).sort().join();
+    const theirs = answering && name in request.cookies && keys === 'domain,path' && options!.domain === (cookie.domain ?? undefined) && options!.path === (cookie.path || '/');
     return theirs ? this : clearCookie.call(this, name, options);
   } as typeof clearCookie;
 }
 
 const plugin: FastifyPluginAsync<FastifyIdleSessionOptions> = async (fastify, options) => {
-  const prefixLength = fastify.prefix.length; // where the plugin applies (fastify-plugin: the registering context)
+  if (fastify.hasDecorator('idleSession')) throw new Error('idle-session: @idle-session/fastify is registered twice here; register it once, after @fastify/session.');
+  // Where the plugin applies (fastify-plugin: the context that registers it), with its route parameters.
+  const mount = new RegExp(`^${fastify.prefix.replace(/\/+$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}`, 'i');
   const engine = createSessionEngine(options, {
     facts: ({ method, raw, headers }) => {
-      const url = raw.url ?? '/';
-      return { method, url, path: url.split('?', 1)[0]!.slice(prefixLength) || '/', header: nodeHeaderReader(headers), headers };
+      const url = (raw.url ?? '/').replace(/^[a-z][\w+.-]*:\/\/[^/?#]*/i, '') || '/'; // an absolute-form target too
+      return { method, url, path: url.split('?', 1)[0]!.replace(mount, '') || '/', header: nodeHeaderReader(headers), headers };
     },
     session: bound,
     detached,
@@ -88,12 +91,15 @@ const plugin: FastifyPluginAsync<FastifyIdleSessionOptions> = async (fastify, op
     secureOverHttp: 'idle-session: the session cookie is Secure but the request came over HTTP, so @fastify/session neither saves nor sends it. Use cookie.secure: "auto", and trustProxy behind a TLS-terminating proxy.',
   });
 
+  // The endpoints are routes of that context, so that its hooks answer them under a prefix too (Fastify runs
+  // a context's hooks for its own routes and its own not-found handler only); the onRequest hook answers.
+  fastify.route({ method: fastify.supportedMethods.filter((name) => name !== 'HEAD'), url: `${engine.setup.resolved.prefix}/*`, handler: (_request, reply) => reply.callNotFound() });
   fastify.decorateRequest(RUNNING, null);
   fastify.decorateRequest(REPLY, null);
   fastify.addHook('onRequest', async (request, reply) => {
     (request as Held)[REPLY] = reply; // for signOut(request), which deletes the cookie
     const session = sessionOf(request);
-    if (session && Object.keys(request.cookies).length > 0 && !sessionCookieName(request, session)) keepUnusableCookie(request, reply);
+    if (session && Object.keys(request.cookies).length > 0 && !sessionCookieName(request, session)) keepUnusableCookie(request, reply, session.cookie as never);
     const outcome = await engine.handle(request);
     if (outcome.action === 'respond') return send(reply, outcome.answer);
     if (outcome.action === 'fail') {
@@ -126,7 +132,7 @@ const plugin: FastifyPluginAsync<FastifyIdleSessionOptions> = async (fastify, op
     const session = sessionOf(request);
     const name = session && sessionCookieName(request, session);
     // Deleted with the attributes it was set with (Secure, HttpOnly, SameSite, Path, Domain).
-    const attributes = Object.fromEntries(['path', 'domain', 'secure', 'httpOnly', 'sameSite'].map((key) => [key, (session?.cookie as Record<string, unknown> | undefined)?.[key] ?? undefined]));
+    const attributes = Object.fromEntries(['path', 'domain', 'secure', 'httpOnly', 'sameSite', 'partitioned'].map((key) => [key, (session?.cookie as Record<string, unknown> | undefined)?.[key] ?? undefined]));
     await engine.signOut(request);
     // @fastify/session leaves the dead cookie in the browser: delete it, as koa-session does.
     const reply = (request as Held)[REPLY];
@@ -135,7 +141,7 @@ const plugin: FastifyPluginAsync<FastifyIdleSessionOptions> = async (fastify, op
   };
   idle.sessionSignal = (request) => {
     const { signal, stop } = engine.sessionSignal(request);
-    request.raw.once('close', stop);
+    (request as Held)[REPLY]?.raw.once('close', stop); // the answer's end (a request's own 'close' comes once its body is read)
     return signal as AbortSignal;
   };
   idle.requireSignIn = (guardOptions) =>

@@ -24,13 +24,16 @@ const settle = (work: Promise<void>, callback?: (error?: unknown) => void) => (c
  * A new, empty session with a new id, as `regenerate()` makes, without its write of the empty session (as
  * express-session, a new session is written once, at the end of the request, when it holds anything).
  */
-async function renew(request: FastifyRequest, session: FastifySession): Promise<void> {
+async function renew(request: FastifyRequest, session: FastifySession, record: unknown): Promise<void> {
   const storeSymbol = Object.getOwnPropertySymbols(session).find((symbol) => symbol.description === 'sessionStore');
-  if (!storeSymbol) return session.regenerate(); // another version of @fastify/session: one write more
-  const store = (session as unknown as Record<symbol, Store>)[storeSymbol]!;
-  const noWrite = { destroy: store.destroy.bind(store), set: (_id: string, _data: unknown, done: () => void) => done() };
-  await session.regenerate.call(Object.create(session, { [storeSymbol]: { value: noWrite } }));
-  (sessionOf(request) as unknown as Record<symbol, Store>)[storeSymbol] = store;
+  if (!storeSymbol) await session.regenerate(); // another version of @fastify/session: one write more
+  else {
+    const store = (session as unknown as Record<symbol, Store>)[storeSymbol]!;
+    const noWrite = { destroy: store.destroy.bind(store), set: (_id: string, _data: unknown, done: () => void) => done() };
+    await session.regenerate.call(Object.create(session, { [storeSymbol]: { value: noWrite } }));
+    (sessionOf(request) as unknown as Record<symbol, Store>)[storeSymbol] = store;
+  }
+  if (record !== undefined) sessionOf(request)![SESSION_KEY] = record;
 }
 
 /** The request's session seen as core's `BoundSession`, one view per session object. */
@@ -48,7 +51,7 @@ export function bound(request: FastifyRequest): BoundSession | null {
     writesConditionally: writesConditionally(store),
     save: () => session.save(),
     endInPlace: (reason) => (keepOnlyReason(session, reason), session.save()),
-    renew: () => renew(request, session),
+    renew: (record) => renew(request, session, record),
     destroy: () => session.destroy(),
     neverSave() {
       override(session, 'isModified', () => false);
@@ -70,8 +73,11 @@ export function detached(request: FastifyRequest): DetachedSession | null {
   return store && sid !== undefined ? storeEntry(store, sid) : null;
 }
 
-/** The name of the cookie that carries this session (the request's cookie whose value ends with the signed session id), or `null`. */
+/**
+ * The name of the cookie that carries this session (the request's cookie whose value holds the session id,
+ * signed with any of the secrets, after any `cookiePrefix`), or `null`.
+ */
 export function sessionCookieName(request: FastifyRequest, session: FastifySession): string | null {
-  for (const [name, value] of Object.entries(request.cookies)) if (value?.endsWith(session.encryptedSessionId)) return name;
+  for (const [name, value] of Object.entries(request.cookies)) if (value?.includes(`${session.sessionId}.`)) return name;
   return null;
 }

@@ -1,37 +1,24 @@
 import {
-  detachedActivityHandle,
-  nodeHeaderReader,
-  signInCookieWarnings,
   CLEAR_SITE_DATA_CACHE,
+  createSessionEngine,
   endedRecord,
-  endpointResponse,
-  evaluateRecord,
-  guardDecision,
-  guardResponse,
-  hasBody,
-  isTracked,
-  isUnavailableRecord,
-  planRequestEnd,
-  readEndedReason,
+  matchEndpoint,
+  nodeHeaderReader,
   recordId,
   SessionEndedError,
-  routeRequest,
   SESSION_KEY,
-  setUpAdapter,
   settleBeforeSave,
+  signInCookieWarnings,
   storeKeyOf,
   StoreUnavailableError,
-  timedOutBy,
-  unavailableDecision,
+  writesConditionally,
   type ActiveSession,
   type ActivityHandle,
-  type EndpointName,
+  type BoundSession,
   type EndpointResponse,
-  type ExpiryReason,
-  type HeaderReader,
   type IdleSessionAdapter,
   type IdleSessionOptions,
-  type SessionRoute,
+  type RequestOutcome,
 } from '@idle-session/core';
 import { guardSessionCookies, keepValidSignature } from './cookies.js';
 import type { Context, Middleware, Next } from 'koa';
@@ -61,15 +48,15 @@ export interface KoaIdleSessionMiddleware extends Middleware, IdleSessionAdapter
   sessionSignal(ctx: Context): AbortSignal;
 }
 
-/** Reads a request header by lower-case name as it arrived (`ctx.get()` answers `''` for an absent one too). */
-const headerOf = (ctx: Context): HeaderReader => nodeHeaderReader(ctx.req.headers);
-
 function send(ctx: Context, answer: EndpointResponse): void {
   ctx.set(answer.headers);
   ctx.body = answer.body === null ? null : JSON.stringify(answer.body);
   // After the body: Koa turns a null body into 204, and the answer's own status (a 303 without a body) must stay.
   ctx.status = answer.status;
 }
+
+/** A koa-session session seen as core's `BoundSession`, with the snapshot of its data as loaded (`null`: none taken). */
+type KoaView = BoundSession & { readonly session: KoaSession; readonly loaded: string | null };
 
 /**
  * Creates the Koa middleware for server-side idle and absolute session timeouts, on top of koa-session
@@ -89,9 +76,70 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const setup = setUpAdapter(options);
-  const { resolved, policy, ledger, stateOf, setState, endRecord, learnEnded, holdRequest, sharesHolds, plan: planFor, confirmActive, report, reportKeepAlive, watch } = setup;
-  const described = (ctx: Context) => ({ method: ctx.method, url: ctx.originalUrl });
+  const views = new WeakMap<KoaSession, KoaView>();
+  /** The request's session as core's `BoundSession`; `null` without koa-session (not mounted before idle-session). */
+  function bound(ctx: Context): KoaView | null {
+    if (!hasSessionMiddleware(ctx)) return null;
+    const session = sessionOf(ctx);
+    if (!session) return null;
+    const known = views.get(session);
+    if (known) return known;
+    const options = sessionOptions(ctx);
+    const store = options.store;
+    const key = session.externalKey;
+    // A deep snapshot (as JSON): an in-place change to nested data must count as a change. The status
+    // endpoint runs no app code and changes nothing, so it needs none.
+    const loaded = session[SESSION_KEY] !== undefined && matchEndpoint(engine.setup.resolved.prefix, ctx.path) !== 'status' ? JSON.stringify(session.toJSON()) : null;
+    const view: KoaView = {
+      session,
+      loaded,
+      get record() {
+        return session[SESSION_KEY];
+      },
+      setRecord: (record) => void (session[SESSION_KEY] = record),
+      storeKey: storeKeyOf(store, key),
+      writesConditionally: writesConditionally(store),
+      cookieOnly: !store,
+      save: async () => {}, // koa-session writes the session after the app's middleware, before the answer goes out
+      /**
+       * After a timeout, in a store: the same key keeps only why the session ended, written at once, with no
+       * moment at which the key is missing (koa-session's `regenerate()` would delete it first). Cookie-only:
+       * the cookie is replaced.
+       */
+      async endInPlace(reason) {
+        if (!store || !key) return replaceSession(ctx, { [SESSION_KEY]: endedRecord(reason) });
+        for (const field of Object.keys(session.toJSON())) delete session[field]; // its data, not koa-session's own fields
+        session[SESSION_KEY] = endedRecord(reason);
+        await store.set(key, session.toJSON(), options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx });
+      },
+      renew: (record) => replaceSession(ctx, record === undefined ? {} : { [SESSION_KEY]: record }),
+      destroy: async () => dropSession(ctx), // koa-session deletes the store's copy and the cookie, with its attributes
+      neverSave: () => void (loaded !== null && sessionOf(ctx) === session && restoreSession(session, JSON.parse(loaded) as Record<string, unknown>)),
+      checkBeforeSave: () => {}, // see settle(), after the app's middleware
+    };
+    views.set(session, view);
+    return view;
+  }
+  const engine = createSessionEngine<Context>(options, {
+    facts: (ctx) => ({ method: ctx.method, url: ctx.originalUrl, path: ctx.path, header: nodeHeaderReader(ctx.req.headers), headers: ctx.req.headers }),
+    session: bound,
+    detached(ctx) {
+      const options = sessionOptions(ctx);
+      const { store, maxAge } = options;
+      const key = sessionOf(ctx)?.externalKey;
+      if (!store || !key) return null;
+      const storeOptions = { rolling: options.rolling ?? false, ctx };
+      return {
+        read: async () => ((await store.get(key, maxAge, storeOptions)) as Record<string, unknown> | null | undefined) ?? null,
+        write: async (data) => void (await store.set(key, data, maxAge, { ...storeOptions, changed: true })),
+      };
+    },
+    missingSessionWarning: MISSING_SESSION_WARNING,
+    missingSessionError:
+      'idle-session: ctx.session is missing. Mount koa-session before idle-session: app.use(session({ maxAge: "session", ... }, app)); app.use(idleSession({ ... })).',
+  });
+  const { setup, policy } = engine;
+  const { ledger, learnEnded } = setup;
   const checkCookie = signInCookieWarnings({
     proxy: "app.proxy = true, and leave koa-session's secure option unset (it then follows the request) or set it to true",
     persistent:
@@ -99,38 +147,6 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
       'Set maxAge: "session" so that closing the browser ends the session.',
   });
   let warnedUnsendableCookie = false;
-  let warnedMissingSession = false;
-
-  /**
-   * A request without koa-session's context (koa-session is not mounted before idle-session): no session.
-   * Said once in the log, never a 500 per request (OWASP Error Handling Cheat Sheet).
-   */
-  function withoutSession(ctx: Context, next: Next, route: SessionRoute): Promise<void> | void {
-    if (!warnedMissingSession) {
-      warnedMissingSession = true;
-      console.warn(MISSING_SESSION_WARNING);
-    }
-    setState(ctx, { state: 'none' });
-    if (!route.endpoint) return next();
-    send(ctx, endpointResponse(route.endpoint, { state: 'none' }, policy));
-  }
-
-  /**
-   * After a timeout: the session keeps only why it ended (`endedRecord(reason)`; the user's data is
-   * dropped). In a store, under the same key, written at once: every request still carrying the cookie
-   * (sent a moment later, on any instance sharing the store) learns the reason too, with no moment at
-   * which the key is missing (koa-session's `regenerate()` would delete it first). Stores that expire
-   * keys keep it briefly (`storeTtlMs` of core); the next sign-in gives a new key. Cookie-only: the
-   * cookie is replaced.
-   */
-  async function endInPlace(ctx: Context, session: KoaSession | null, reason: ExpiryReason): Promise<void> {
-    const options = sessionOptions(ctx);
-    const key = session?.externalKey;
-    if (!session || !options.store || !key) return replaceSession(ctx, { [SESSION_KEY]: endedRecord(reason) });
-    for (const field of Object.keys(session.toJSON())) delete session[field];
-    session[SESSION_KEY] = endedRecord(reason);
-    await options.store.set(key, session.toJSON(), options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx });
-  }
 
   /**
    * koa-session with `secure: true` on a request Koa does not see as HTTPS (plain HTTP, or a TLS proxy
@@ -186,157 +202,91 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     }
   }
 
-  /** The session store is unavailable: 503 JSON for the endpoints and data requests, the app's 503 page otherwise. */
-  function unavailable(ctx: Context, endpoint: EndpointName | null, cause?: unknown): void {
-    report('refused', described(ctx), null, 'store-unavailable');
-    const decision = unavailableDecision(endpoint, (name) => ctx.get(name) || undefined, cause);
-    if ('respond' in decision) return send(ctx, decision.respond);
-    ctx.set({ 'Cache-Control': 'no-store', ...decision.error.headers });
-    throw decision.error;
+  /** Does what the engine said; a store outage found afterwards (in `settle`) gets the unavailable answer. */
+  async function carryOut(ctx: Context, next: Next, outcome: RequestOutcome, view: KoaView | null): Promise<void> {
+    if (outcome.action === 'fail') {
+      ctx.set(outcome.headers);
+      throw outcome.error;
+    }
+    if (outcome.action === 'respond') return send(ctx, outcome.answer);
+    const { running } = outcome;
+    // A store that lets sessions leave at their deadline by itself (MemoryStore with a policy) keeps this
+    // one while the request runs: a slow upload must not lose its session midway.
+    const key = view?.session.externalKey;
+    const store = hasSessionMiddleware(ctx) ? sessionOptions(ctx).store : undefined;
+    const release = running && key && typeof store?.idleSessionHold === 'function' ? store.idleSessionHold(key) : null;
+    try {
+      await next();
+    } finally {
+      release?.();
+      // The app's middleware is done: a streamed body sent afterwards is not activity; the end of the request is.
+      running?.finish();
+    }
   }
 
   async function handle(ctx: Context, next: Next): Promise<void> {
-    const route = routeRequest(resolved, ctx, ctx.method, ctx.path, headerOf(ctx));
-    if (!hasSessionMiddleware(ctx)) return 'respond' in route ? send(ctx, route.respond) : withoutSession(ctx, next, route);
-    if ('respond' in route) {
-      if (route.respond.status === 403) report('refused', described(ctx), sessionOf(ctx)?.[SESSION_KEY], 'forged-keepalive');
-      return send(ctx, route.respond);
+    const options = hasSessionMiddleware(ctx) ? sessionOptions(ctx) : null;
+    if (options) {
+      const cookieName = typeof (options as { key?: unknown }).key === 'string' ? ((options as { key?: unknown }).key as string) : 'koa.sess';
+      keepValidSignature(ctx, cookieName);
+      guardSessionCookies(ctx, cookieName);
+      neverThrowOnSecureCookie(ctx, options as { secure?: unknown; key?: unknown });
     }
-    const options = sessionOptions(ctx);
-    const cookieName = typeof (options as { key?: unknown }).key === 'string' ? ((options as { key?: unknown }).key as string) : 'koa.sess';
-    keepValidSignature(ctx, cookieName);
-    guardSessionCookies(ctx, cookieName);
-    neverThrowOnSecureCookie(ctx, options as { secure?: unknown; key?: unknown });
     // koa-session turns `maxAge: 'session'` into its one-day default after the first save of a request;
     // put it back so that no Set-Cookie ever carries Expires or Max-Age.
-    const browserSession = options.maxAge === 'session';
-    const session = sessionOf(ctx);
-    const record = session?.[SESSION_KEY];
-    if (isUnavailableRecord(record)) return unavailable(ctx, route.endpoint);
-    // A deep snapshot (as JSON): an in-place change to nested data must count as a change. The status
-    // endpoint runs no app code and changes nothing, so it needs none.
-    const loaded = session && record !== undefined && route.endpoint !== 'status' ? JSON.stringify(session.toJSON()) : null;
+    const browserSession = options?.maxAge === 'session';
+    const view = bound(ctx);
+    const outcome = await engine.handle(ctx);
+    let running = outcome.action === 'pass' ? outcome.running : null;
     try {
-      // A cookie-only session lives in the cookie, so no store can delete it: ask whether any instance ended it.
-      if (!options.store) await learnEnded(record);
-      const plan = await planFor(record, route);
-      // Ended by a timeout (found now, or by another request of the session a moment ago): every request
-      // that still carries the session learns why.
-      const timedOut = timedOutBy(plan);
-      if (plan.expire) {
-        report('expired', described(ctx), record, plan.expire.reason);
-        await endRecord(record, plan.expire.reason);
-      } else if (plan.discard) {
-        report('refused', described(ctx), record, 'ended-session');
-      }
-      if (timedOut) {
-        await endInPlace(ctx, session, timedOut.reason);
-      } else if (plan.discard) {
-        await replaceSession(ctx, {});
-      } else if (plan.write && session) {
-        session[SESSION_KEY] = plan.write;
-      }
-      setState(ctx, plan.evaluation);
-      // A request that counts as activity holds its session active until the app's middleware is done (a
-      // slow upload is activity for as long as it runs; a streamed body sent afterwards is not), and its
-      // end is activity too: last-activity is written then, when `touchInterval` allows.
-      const hold =
-        !route.endpoint && route.activity !== 'passive' && plan.evaluation.state === 'active' && session
-          ? holdRequest(session[SESSION_KEY], sharesHolds ? { storeKey: storeKeyOf(options.store, session.externalKey), announce: hasBody(ctx.req.headers) } : undefined)
-          : null;
-      // A store that lets sessions leave at their deadline by itself (MemoryStore with a policy) keeps this
-      // one while the request runs: a slow upload must not lose its session midway.
-      const key = session?.externalKey;
-      const release = hold && key && typeof options.store?.idleSessionHold === 'function' ? options.store.idleSessionHold(key) : null;
       try {
-        if (route.endpoint === 'keepalive') reportKeepAlive(described(ctx), plan, plan.write ?? record);
-        if (route.endpoint) send(ctx, endpointResponse(route.endpoint, plan.evaluation, policy));
-        else await next();
+        await carryOut(ctx, next, outcome, view);
       } finally {
-        if (hold) {
-          release?.();
-          hold.end();
-          const current = sessionOf(ctx);
-          const write = current && planRequestEnd(current[SESSION_KEY], policy, policy.clock.now(), ledger);
-          if (write) current[SESSION_KEY] = write;
-        }
-        if (browserSession) options.maxAge = 'session';
-        try {
-          if (session && loaded && sessionOf(ctx) === session) await settle(ctx, session, loaded);
-        } finally {
-          hold?.settled(); // a store that writes conditionally was written in settle(); any other is written right after
-        }
+        if (browserSession) options!.maxAge = 'session';
+        if (outcome.action !== 'fail' && view?.loaded && sessionOf(ctx) === view.session) await settle(ctx, view.session, view.loaded);
       }
     } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      if (session && loaded && sessionOf(ctx) === session) restoreSession(session, JSON.parse(loaded) as Record<string, unknown>);
-      unavailable(ctx, route.endpoint, error);
+      if (!(error instanceof StoreUnavailableError) || outcome.action === 'fail') throw error;
+      view?.neverSave();
+      const found = matchEndpoint(setup.resolved.prefix, ctx.path);
+      const late = engine.unavailable(ctx, found === 'status' || found === 'keepalive' ? found : null, error);
+      if (late.action === 'respond') return send(ctx, late.answer);
+      if (late.action === 'fail') {
+        ctx.set(late.headers);
+        throw late.error;
+      }
+    } finally {
+      running?.settled(); // a store that writes conditionally was written in settle(); any other is written right after
+      running = null;
     }
   }
 
   const middleware = ((ctx: Context, next: Next) => handle(ctx, next)) as KoaIdleSessionMiddleware;
-  Object.defineProperty(middleware, 'policy', { value: policy, enumerable: true });
+  Object.assign(middleware, engine.methods);
 
   middleware.signIn = async (ctx, limits) => {
-    const record = setup.signInRecord(limits); // validates first: an invalid limit changes nothing
     const options = sessionOptions(ctx);
     const browserSession = options.maxAge === 'session';
-    await endRecord(sessionOf(ctx)?.[SESSION_KEY]);
-    await replaceSession(ctx, { [SESSION_KEY]: record });
-    report('signed-in', described(ctx), record);
+    await engine.signIn(ctx, limits);
     if (browserSession) options.maxAge = 'session';
-    setState(ctx, evaluateRecord(record, policy, policy.clock.now()));
-    const secureCookie = (options as { secure?: unknown }).secure === true || ((options as { secure?: unknown }).secure === undefined && ctx.secure);
-    checkCookie({ secure: secureCookie, persistent: typeof options.maxAge === 'number', https: ctx.secure, header: headerOf(ctx) });
+    const secure = (options as { secure?: unknown }).secure;
+    checkCookie({ secure: secure === true || (secure === undefined && ctx.secure), persistent: typeof options.maxAge === 'number', https: ctx.secure, header: nodeHeaderReader(ctx.req.headers) });
   };
   middleware.signOut = async (ctx, { clearSiteData = false } = {}) => {
-    const ended = sessionOf(ctx)?.[SESSION_KEY];
-    await endRecord(ended);
-    if (isTracked(ended)) report('signed-out', described(ctx), ended);
-    dropSession(ctx); // koa-session deletes the store's copy and the cookie, with its attributes
+    await engine.signOut(ctx);
     if (clearSiteData) ctx.set('Clear-Site-Data', CLEAR_SITE_DATA_CACHE);
-    setState(ctx, { state: 'none' });
   };
   middleware.sessionSignal = (ctx) => {
-    const session = sessionOf(ctx);
-    const { signal, stop } = watch.watch(session?.[SESSION_KEY], storeKeyOf(sessionOptions(ctx).store, session?.externalKey));
+    const { signal, stop } = engine.sessionSignal(ctx);
     ctx.res.once('close', stop);
     return signal as AbortSignal;
   };
-  middleware.confirmActive = (ctx) => confirmActive(sessionOf(ctx)?.[SESSION_KEY]);
-  middleware.setLimits = async (ctx, limits, options) => {
-    const session = sessionOf(ctx);
-    const changed = await setup.changeLimits(session?.[SESSION_KEY], limits, options);
-    session![SESSION_KEY] = changed; // koa-session writes it at the end of the request
-    setState(ctx, evaluateRecord(changed, policy, policy.clock.now()));
-  };
-  middleware.recordActivity = async (ctx) => {
-    const session = sessionOf(ctx);
-    const plan = await setup.recordActivity(session?.[SESSION_KEY]);
-    if (plan.write) session![SESSION_KEY] = plan.write; // written at the end of the request
-    setState(ctx, plan.evaluation);
-    return plan.evaluation;
-  };
   middleware.activityHandle = (ctx): ActivityHandle => {
-    const options = sessionOptions(ctx);
-    const session = sessionOf(ctx);
-    const store = options.store;
-    const key = session?.externalKey;
-    const sessionId = recordId(session?.[SESSION_KEY]);
-    const request = described(ctx);
-    const storeOptions = { rolling: options.rolling ?? false, ctx };
-    if (store) {
-      // Read and written in the store, as the other adapters do (core's detachedActivityHandle).
-      const entry = key
-        ? {
-            read: async () => ((await store.get(key, options.maxAge, storeOptions)) as Record<string, unknown> | null | undefined) ?? null,
-            write: async (data: Record<string, unknown>) => void (await store.set(key, data, options.maxAge, { ...storeOptions, changed: true })),
-          }
-        : null;
-      return detachedActivityHandle(setup, sessionId, request, entry);
-    }
+    if (sessionOptions(ctx).store) return engine.activityHandle(ctx); // read and written in the store
     // Cookie-only: the handle's own copy of the record; its activity is kept in this process's ledger.
-    let copy: unknown = session?.[SESSION_KEY];
+    let copy: unknown = sessionOf(ctx)?.[SESSION_KEY];
+    const sessionId = recordId(copy);
+    const request = { method: ctx.method, url: ctx.originalUrl };
     return {
       sessionId,
       async touch(): Promise<ActiveSession> {
@@ -348,15 +298,10 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
       },
     };
   };
-  middleware.state = stateOf;
-  middleware.endedReason = (ctx) => readEndedReason(sessionOf(ctx)?.[SESSION_KEY]);
-  middleware.requireSignIn =
-    ({ loginUrl = '/login', returnTo = true } = {}) =>
-    async (ctx, next) => {
-      const back = returnTo && (ctx.method === 'GET' || ctx.method === 'HEAD') ? ctx.originalUrl : null;
-      const decision = guardDecision(middleware.state(ctx), loginUrl, headerOf(ctx), back);
-      if (decision.action === 'allow') return next();
-      send(ctx, guardResponse(decision));
-    };
+  middleware.requireSignIn = (guardOptions) => async (ctx, next) => {
+    const answer = engine.guard(ctx, guardOptions);
+    if (answer) send(ctx, answer);
+    else await next();
+  };
   return middleware;
 }
