@@ -58,10 +58,10 @@ function matches(ifNoneMatch: string, etag: string): boolean {
  * The answer to a request for one of the sample app's assets, the same on every framework, or `null` when
  * the request is not one (then it goes on to the app, which answers 404 for an unknown path). Only `GET`
  * and `HEAD` of the exact path: `/ASSETS/demo.css` or `/assets/demo.css/` are not assets, on Express as on
- * Koa (Express's router would match them, a file lookup would not). Revalidated by ETag at every use
+ * Koa and Fastify (Express's router would match them, a file lookup would not). Revalidated by ETag at every use
  * (`Cache-Control: no-cache`), so a new build is picked up at once.
  *
- * Mounted before the session middleware on both frameworks: assets never load or save a session, and never
+ * Mounted before the session middleware on every framework: assets never load or save a session, and never
  * count as activity (see `isDemoActivity`).
  */
 export function answerAsset(method: string, path: string, ifNoneMatch: string | undefined): AssetAnswer | null {

@@ -3,8 +3,8 @@
  * environment and milliseconds everywhere in code.
  */
 export interface DemoConfig {
-  /** Which server runs the app: `express` (default) or `koa`; the pages are the same. */
-  framework: 'express' | 'koa';
+  /** Which server runs the app: `express` (default), `koa` or `fastify`; the pages are the same. */
+  framework: Framework;
   /** TCP port; 0 picks a free one. */
   port: number;
   idleTimeoutMs: number;
@@ -25,6 +25,10 @@ export interface DemoConfig {
   trustProxy: number;
 }
 
+/** The servers the sample app runs on (FRAMEWORK). */
+export const FRAMEWORKS = ['express', 'koa', 'fastify'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
 /** Thrown for an environment variable the app cannot use; the message names it. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -43,7 +47,7 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number | undefi
 }
 
 /**
- * Reads `FRAMEWORK` (`express`, the default, or `koa`), `PORT` (default 3000), `IDLE_TIMEOUT` (seconds, default 900), `WARN_BEFORE` (seconds, default 120, or half of a shorter-than-4-minute idle timeout),
+ * Reads `FRAMEWORK` (`express`, the default, `koa` or `fastify`), `PORT` (default 3000), `IDLE_TIMEOUT` (seconds, default 900), `WARN_BEFORE` (seconds, default 120, or half of a shorter-than-4-minute idle timeout),
  * `ABSOLUTE_TIMEOUT` (seconds, default 28800), `SESSION_SECRET` (default: random at each start, which
  * signs everybody out on restart, as the memory store does anyway) and `REDIS_URL` (default: none, the
  * embedded memory store; `redis://host:port` keeps sessions in Redis, shared by every instance) and
@@ -57,8 +61,8 @@ export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): 
     throw new ConfigError(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(rawPort)}.`);
   }
   const framework = env.FRAMEWORK?.trim().toLowerCase() || 'express';
-  if (framework !== 'express' && framework !== 'koa') {
-    throw new ConfigError(`FRAMEWORK must be "express" or "koa", got ${JSON.stringify(env.FRAMEWORK)}.`);
+  if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
+    throw new ConfigError(`FRAMEWORK must be "express", "koa" or "fastify", got ${JSON.stringify(env.FRAMEWORK)}.`);
   }
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
@@ -70,7 +74,7 @@ export function readConfig(env: NodeJS.ProcessEnv, randomSecret: () => string): 
     throw new ConfigError(`TRUST_PROXY must be the number of proxies in front of the app (0 for none, 1 behind one TLS-terminating proxy), got ${JSON.stringify(env.TRUST_PROXY)}.`);
   }
   return {
-    framework,
+    framework: framework as Framework,
     port,
     idleTimeoutMs: seconds(env, 'IDLE_TIMEOUT', 900),
     warnBeforeMs: seconds(env, 'WARN_BEFORE', undefined),

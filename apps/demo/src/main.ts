@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { IdlePolicyError } from '@idle-session/express';
 import { ConfigError, readConfig } from './config.js';
 import { createExpressApp } from './express-app.js';
+import { createFastifyApp } from './fastify-app.js';
 import { createKoaApp } from './koa-app.js';
 import { connectRedis, withoutPassword, type DemoRedis } from './redis.js';
 import { writeAuditLine } from './shared.js';
@@ -37,7 +38,8 @@ if (config.redisUrl) {
 
 let demo;
 try {
-  demo = config.framework === 'koa' ? createKoaApp(config, redis) : createExpressApp(config, redis);
+  demo =
+    config.framework === 'koa' ? createKoaApp(config, redis) : config.framework === 'fastify' ? await createFastifyApp(config, redis) : createExpressApp(config, redis);
 } catch (error) {
   if (error instanceof IdlePolicyError) {
     console.error(`idle-session demo: ${error.message} Check ${VARIABLES[error.option] ?? 'the settings'} (in seconds).`);

@@ -30,7 +30,7 @@ export interface HoldingStore extends Store {
 }
 
 /**
- * The sample app's session store on Express when no Redis is configured: [memorystore](https://github.com/roccomuso/memorystore)
+ * The sample app's session store on Express and Fastify (@fastify/session takes express-session's stores) when no Redis is configured: [memorystore](https://github.com/roccomuso/memorystore)
  * with idle-session's `sessionTtl`, so that a session nobody comes back to leaves memory at its deadline
  * (express-session's own MemoryStore keeps a session whose cookie has no expiry until the process ends),
  * with two things a store that drops sessions by itself needs, as `@idle-session/redis` does them:

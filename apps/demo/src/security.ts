@@ -1,8 +1,8 @@
 import type { HelmetOptions } from 'helmet';
 
 /**
- * The security headers of every response of the sample app, given to helmet (Express) and koa-helmet
- * (Koa) alike, so both frameworks send exactly the same headers. helmet's defaults, with:
+ * The security headers of every response of the sample app, given to helmet (Express), koa-helmet (Koa)
+ * and @fastify/helmet (Fastify) alike, so every framework sends exactly the same headers. helmet's defaults, with:
  *
  * - a strict Content-Security-Policy: nothing but the app's own scripts, styles and requests; no inline
  *   script or style, no `<base>`, no plugins, no framing, forms only to this site. The pages need no inline
@@ -52,8 +52,8 @@ const ACCEPTED_CHARSETS = new Set(['utf-8']);
 
 /**
  * The `415` error for a request body in a charset the app does not read (`charset=koi8-r`), or `null`.
- * Checked before either framework's body parser, so that Express (which would also accept ISO-8859-1) and
- * Koa (which would decode any charset as UTF-8) refuse the same bodies. A `Content-Type` without a charset
+ * Checked before every framework's body parser, so that Express (which would also accept ISO-8859-1), Koa
+ * (which would decode any charset as UTF-8) and Fastify refuse the same bodies. A `Content-Type` without a charset
  * (what browsers send for forms) is UTF-8.
  */
 export function unsupportedCharset(contentType: string | undefined): (Error & { status: number; expose: boolean }) | null {

@@ -61,11 +61,11 @@ export function streamClock(signal: AbortSignal, write: (chunk: string) => void,
 /**
  * Which requests count as the user's activity (idle-session's `isActivity`): not the event stream (only
  * what the user does counts, and EventSource reconnects by itself), and never anything under `/assets/`.
- * The assets are answered before the session middleware on both frameworks, so they never reach it; a
+ * The assets are answered before the session middleware on every framework, so they never reach it; a
  * request for a path there that is not a file (`/ASSETS/demo.css`, a chunk of an older build) gets a 404
  * from the app, and is not activity either.
  */
 export function isDemoActivity(path: string): boolean {
-  // Routes match without letter case and with one trailing slash on both frameworks: /Clock/ is the stream too.
+  // Routes match without letter case and with one trailing slash on every framework: /Clock/ is the stream too.
   return path.toLowerCase().replace(/(?<=.)\/$/, '') !== ROUTES.clock && !isAssetPath(path);
 }

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
+import { FRAMEWORKS } from '../src/config.js';
 import { auditLines, signInWithFetch, signOutWithFetch, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 7: the sample app writes the session lifecycle as JSON lines to stdout.
 
 
-describe.each(['express', 'koa'])('sample app audit log (%s)', (framework) => {
+describe.each(FRAMEWORKS)('sample app audit log (%s)', (framework) => {
   let redis: RedisServer;
   let memory: DemoServer;
   let onRedis: DemoServer;

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { Framework } from '../src/config.js';
 import type { DemoServer } from './server.js';
 
 // What the sample app's end-to-end tests share: the recorder they put in every page, and the readings
@@ -88,3 +89,10 @@ export async function serverDeadline(page: Page, server: DemoServer): Promise<{ 
   expect(body).toMatchObject({ state: 'active' });
   return { earliest: before + body.remainingMs - ROUNDING_MS, latest: after + body.remainingMs + ROUNDING_MS, body };
 }
+
+/**
+ * The one framework that runs the end-to-end tests of the element alone (its title cue, its looks, its tab
+ * channel, its activity detection, its answer to a server that is gone): they do not depend on the server's
+ * framework, and each takes seconds of real time. The tests that involve the server run on every framework.
+ */
+export const ELEMENT_FRAMEWORK: Framework = 'express';

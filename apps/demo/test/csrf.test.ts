@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { cookieOf, csrfTokenOf, signInWithFetch, startDemo, type DemoServer } from './server.js';
 
-// Issue 9, item 4: the sample app's forms carry a CSRF token (csrf-sync on Express, koa-csrf on Koa), and the
-// guard comes before the check, so a form posted after an idle expiry gets the expiry answer, not a 403.
+// Issue 9, item 4: the sample app's forms carry a CSRF token (csrf-sync on Express, koa-csrf on Koa,
+// @fastify/csrf-protection on Fastify), and the guard comes before the check, so a form posted after an idle expiry gets the expiry answer, not a 403.
 const IDLE_S = 2;
 
 
-describe.each(['express', 'koa'])('sample app with CSRF protection (%s)', (framework) => {
+describe.each(FRAMEWORKS)('sample app with CSRF protection (%s)', (framework) => {
   let server: DemoServer;
   beforeAll(async () => {
     server = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: String(IDLE_S), WARN_BEFORE: '1' });

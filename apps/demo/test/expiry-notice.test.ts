@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { formTokenOf, nextCookie, postForm, signInWithFetch, startDemo, statusOf, type DemoServer } from './server.js';
 
 // Item 5: after an expiry, the login page keeps saying why the user was signed out, also after a failed
@@ -6,7 +7,7 @@ import { formTokenOf, nextCookie, postForm, signInWithFetch, startDemo, statusOf
 const IDLE_S = 2;
 const NOTICE = /<p class="notice" role="status" id="expiry-reason">You were signed out after 2 seconds of inactivity/;
 
-describe.each(['express', 'koa'])('sample app: the expiry notice survives failed sign-in attempts (%s)', (framework) => {
+describe.each(FRAMEWORKS)('sample app: the expiry notice survives failed sign-in attempts (%s)', (framework) => {
   let server: DemoServer;
   beforeAll(async () => {
     server = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: String(IDLE_S), WARN_BEFORE: '1' });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { csrfTokenOf, loginForm, postForm, signInWithFetch, startDemo, type DemoServer } from './server.js';
 
-// Item 3: helmet (Express) and koa-helmet (Koa), configured alike (src/security.ts), with a strict
-// Content-Security-Policy: both frameworks send the same security headers on every page.
-const FRAMEWORKS = ['express', 'koa'] as const;
+// Item 3: helmet (Express), koa-helmet (Koa) and @fastify/helmet (Fastify), configured alike
+// (src/security.ts), with a strict Content-Security-Policy: every framework sends the same security headers on every page.
 
 /** Every header helmet sets or removes, and the page cache header. */
 const SECURITY_HEADERS = [
@@ -45,7 +45,7 @@ async function visit(url: string): Promise<[string, Response][]> {
   ];
 }
 
-describe('sample app security headers: the same on Express and Koa', () => {
+describe('sample app security headers: the same on Express, Koa and Fastify', () => {
   const servers: Partial<Record<(typeof FRAMEWORKS)[number], DemoServer>> = {};
   beforeAll(async () => {
     for (const framework of FRAMEWORKS) servers[framework] = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '60', WARN_BEFORE: '20' });
@@ -53,11 +53,16 @@ describe('sample app security headers: the same on Express and Koa', () => {
   afterAll(async () => Promise.all(Object.values(servers).map((server) => server.stop())));
 
   it('sends every security header identically, header by header, for the same requests', async () => {
-    const [express, koa] = await Promise.all(FRAMEWORKS.map((framework) => visit(servers[framework]!.url)));
-    expect(express!.map(([what, answer]) => `${what}: ${answer.status}`)).toEqual(koa!.map(([what, answer]) => `${what}: ${answer.status}`));
-    for (const [index, [what, onExpress]] of express!.entries()) {
-      const onKoa = koa![index]![1];
-      for (const name of SECURITY_HEADERS) expect(onKoa.headers.get(name), `${what}: ${name}`).toBe(onExpress.headers.get(name));
+    const [express, ...others] = await Promise.all(FRAMEWORKS.map((framework) => visit(servers[framework]!.url)));
+    for (const [i, other] of others.entries()) {
+      const framework = FRAMEWORKS[i + 1];
+      expect(other.map(([what, answer]) => `${what}: ${answer.status}`), framework).toEqual(express!.map(([what, answer]) => `${what}: ${answer.status}`));
+      for (const [index, [what, onExpress]] of express!.entries()) {
+        const onOther = other[index]![1];
+        for (const name of SECURITY_HEADERS) expect(onOther.headers.get(name), `${framework}: ${what}: ${name}`).toBe(onExpress.headers.get(name));
+      }
+    }
+    for (const [what, onExpress] of express!) {
       expect(onExpress.headers.get('content-security-policy'), what).toBeTruthy();
       expect(onExpress.headers.get('x-powered-by'), what).toBeNull();
     }

@@ -1,13 +1,14 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
+import { FRAMEWORKS } from '../src/config.js';
 import { launchChromium } from './chromium.js';
 import { startDemo, type DemoServer } from './server.js';
 
 // The sample app as `REDIS_URL=… pnpm start` runs it, twice (two processes, two ports, one secret),
 // on one real redis-server, driven by one browser: cookies are per host, not per port, so the browser
 // carries one session cookie to both instances, as behind a load balancer.
-describe.each(['express', 'koa'])('sample app on two instances sharing one Redis (%s)', (framework) => {
+describe.each(FRAMEWORKS)('sample app on two instances sharing one Redis (%s)', (framework) => {
   let redis: RedisServer;
   let a: DemoServer;
   let b: DemoServer;

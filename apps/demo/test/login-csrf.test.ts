@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { csrfTokenOf, formTokenOf, loginForm, nextCookie, postForm, signInWithFetch, startDemo, statusOf, type DemoServer } from './server.js';
 
-// Item 1: CSRF protection on every form of the sample app (csrf-sync on Express, koa-csrf on Koa), the
-// sign-in form included: its token belongs to the browser's pre-session (OWASP CSRF Prevention Cheat
+// Item 1: CSRF protection on every form of the sample app (csrf-sync on Express, koa-csrf on Koa,
+// @fastify/csrf-protection on Fastify), the sign-in form included: its token belongs to the browser's pre-session (OWASP CSRF Prevention Cheat
 // Sheet, "Login CSRF"), so another site cannot sign the user into the attacker's account. The forms posted
 // after an expiry keep getting the expiry answer (csrf.test.ts).
 const DEMO = { username: 'demo', password: 'demo' };
@@ -10,7 +11,7 @@ const DEMO = { username: 'demo', password: 'demo' };
 const formsOf = (page: string) => page.match(/<form\b[\s\S]*?<\/form>/g) ?? [];
 const sessionCookieValue = (cookie: string) => /(?:^|;\s*)demo\.sid=([^;]*)/.exec(cookie)?.[1];
 
-describe.each(['express', 'koa'])('sample app: a CSRF token on every form, login CSRF refused (%s)', (framework) => {
+describe.each(FRAMEWORKS)('sample app: a CSRF token on every form, login CSRF refused (%s)', (framework) => {
   let server: DemoServer;
   beforeAll(async () => {
     server = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '60', WARN_BEFORE: '20' });

@@ -35,6 +35,10 @@ describe('demo configuration', () => {
     });
   });
 
+  it('runs on Express, Koa or Fastify, named in any letter case', () => {
+    expect(['express', 'KOA', ' Fastify '].map((FRAMEWORK) => readConfig({ FRAMEWORK }, () => 'x').framework)).toEqual(['express', 'koa', 'fastify']);
+  });
+
   it('treats an empty PORT as unset and accepts fractional seconds', () => {
     expect(readConfig({ PORT: '', IDLE_TIMEOUT: '2.5' }, () => 'x')).toMatchObject({ port: 3000, idleTimeoutMs: 2500 });
   });
@@ -44,7 +48,7 @@ describe('demo configuration', () => {
     [{ WARN_BEFORE: '-1' }, /WARN_BEFORE/],
     [{ ABSOLUTE_TIMEOUT: '0' }, /ABSOLUTE_TIMEOUT/],
     [{ PORT: 'http' }, /PORT must be a whole number/],
-    [{ FRAMEWORK: 'hapi' }, /FRAMEWORK must be "express" or "koa", got "hapi"/],
+    [{ FRAMEWORK: 'hapi' }, /FRAMEWORK must be "express", "koa" or "fastify", got "hapi"/],
     [{ PORT: '99999' }, /PORT must be a whole number/],
     [{ PORT: '80.5' }, /PORT/],
     [{ IDLE_TIMEOUT: '0x10' }, /IDLE_TIMEOUT/],

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { cookieOf, postLogin, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 5: the sample app behind a TLS-terminating proxy, which talks plain HTTP to it and says
@@ -8,7 +9,7 @@ const IDLE_S = 2;
 
 
 
-describe.each(['express', 'koa'])('sample app behind a TLS-terminating proxy (%s)', (framework) => {
+describe.each(FRAMEWORKS)('sample app behind a TLS-terminating proxy (%s)', (framework) => {
   let trusted: DemoServer;
   let untrusted: DemoServer;
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { signInWithFetch, startDemo, statusOf, type DemoServer } from './server.js';
 
 // Item 6: the README's tables of the status endpoint show every field the server sends, sessionId included.
@@ -20,7 +21,7 @@ function tableAfter(heading: string, firstColumn: string): string[][] {
 
 const HEADING = '### `GET /idle-session/status`';
 
-describe.each(['express', 'koa'])("README: the status body's fields are those the sample app sends (%s)", (framework) => {
+describe.each(FRAMEWORKS)("README: the status body's fields are those the sample app sends (%s)", (framework) => {
   let server: DemoServer;
   beforeAll(async () => {
     server = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '1', WARN_BEFORE: '0.5', ABSOLUTE_TIMEOUT: '60' });

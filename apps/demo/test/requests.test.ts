@@ -1,11 +1,11 @@
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { loginForm, signInWithFetch, startDemo, statusOf, type DemoServer } from './server.js';
 
-// Item 4: both frameworks answer bad bodies, asset requests, HEAD requests and letter-case variants alike;
+// Item 4: every framework answers bad bodies, asset requests, HEAD requests and letter-case variants alike;
 // no client input produces a 5xx; asset requests never count as activity.
-const FRAMEWORKS = ['express', 'koa'] as const;
 const FORM = 'application/x-www-form-urlencoded';
 
 interface Answer {
@@ -28,7 +28,7 @@ function send(url: string, method: string, path: string, headers: Record<string,
   });
 }
 
-/** Requests no browser of the app would send, and what each must get (the same on both frameworks). */
+/** Requests no browser of the app would send, and what each must get (the same on every framework). */
 const BAD_REQUESTS: [what: string, method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined, status: number][] = [
   ['a corrupt gzip body', 'POST', '/login', { 'content-type': FORM, 'content-encoding': 'gzip' }, 'not gzip at all', 400],
   ['a corrupt deflate body', 'POST', '/login', { 'content-type': FORM, 'content-encoding': 'deflate' }, 'not deflate', 400],
@@ -65,14 +65,14 @@ const BAD_REQUESTS: [what: string, method: string, path: string, headers: Record
 /** Every asset the pages load, by their own markup, and the chunks the element loads on demand. */
 const ASSETS = ['/assets/demo.css', '/assets/clock.js', '/assets/idle-session-warning.js', '/assets/idle-session-check-tabs.js'];
 
-describe('sample app: bad bodies, assets and HEAD answered alike by Express and Koa', () => {
+describe('sample app: bad bodies, assets and HEAD answered alike by Express, Koa and Fastify', () => {
   const servers: Partial<Record<(typeof FRAMEWORKS)[number], DemoServer>> = {};
   beforeAll(async () => {
     for (const framework of FRAMEWORKS) servers[framework] = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '60', WARN_BEFORE: '20' });
   });
   afterAll(async () => Promise.all(Object.values(servers).map((server) => server.stop())));
 
-  it.each(BAD_REQUESTS)('%s: the same 4xx (or page) on both, never a 5xx', async (_what, method, path, headers, body, status) => {
+  it.each(BAD_REQUESTS)('%s: the same 4xx (or page) on every framework, never a 5xx', async (_what, method, path, headers, body, status) => {
     for (const framework of FRAMEWORKS) {
       const answer = await send(servers[framework]!.url, method, path, headers, body);
       expect(answer.status, framework).toBe(status);
@@ -103,7 +103,7 @@ describe('sample app: bad bodies, assets and HEAD answered alike by Express and 
     }
   });
 
-  it('GET, HEAD and If-None-Match of every asset and chunk: the same status and headers on both; HEAD without a body', async () => {
+  it('GET, HEAD and If-None-Match of every asset and chunk: the same status and headers on every framework; HEAD without a body', async () => {
     const bundle = (await (await fetch(`${servers.express!.url}/assets/idle-session-warning.js`)).text());
     const chunks = [...bundle.matchAll(/["'`]\.\/chunks\/([\w.-]+\.js)["'`]/g)].map(([, name]) => `/assets/chunks/${name}`);
     expect(chunks.length).toBeGreaterThan(0);
@@ -118,17 +118,20 @@ describe('sample app: bad bodies, assets and HEAD answered alike by Express and 
           return { get, head, cached };
         }),
       );
-      const [express, koa] = answers as [(typeof answers)[number], (typeof answers)[number]];
+      const [express, ...others] = answers as [(typeof answers)[number], ...(typeof answers)[number][]];
       expect(express.get.status, path).toBe(200);
       expect(express.get.body.length, path).toBe(Number(express.get.headers['content-length']));
       expect(express.get.headers['content-type'], path).toMatch(path.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
-      for (const [name, answer] of Object.entries(express)) {
-        const other = koa[name as keyof typeof koa];
-        expect(other.status, `${name} ${path}`).toBe(answer.status);
-        expect(other.body.equals(answer.body), `${name} ${path}`).toBe(true);
-        for (const header of compared) expect(other.headers[header], `${name} ${path}: ${header}`).toEqual(answer.headers[header]);
+      for (const [index, other] of others.entries()) {
+        const framework = FRAMEWORKS[index + 1];
+        for (const [name, answer] of Object.entries(express)) {
+          const theirs = other[name as keyof typeof other];
+          expect(theirs.status, `${framework}: ${name} ${path}`).toBe(answer.status);
+          expect(theirs.body.equals(answer.body), `${framework}: ${name} ${path}`).toBe(true);
+          for (const header of compared) expect(theirs.headers[header], `${framework}: ${name} ${path}: ${header}`).toEqual(answer.headers[header]);
+        }
       }
-      for (const { get, head, cached } of [express, koa]) {
+      for (const { get, head, cached } of answers) {
         expect(head.status, path).toBe(200);
         expect(head.body.length, path).toBe(0);
         for (const header of compared) expect(head.headers[header], `HEAD ${path}: ${header}`).toEqual(get.headers[header]);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { auditLines, signInWithFetch, signOutWithFetch, startDemo, statusOf, type DemoServer } from './server.js';
 
-// Item 8: without Redis, the Express app keeps sessions in memorystore with idle-session's sessionTtl
-// (src/memory-store.ts), not in express-session's MemoryStore, which never drops a session whose cookie
+// Item 8: without Redis, the Express and Fastify apps keep sessions in memorystore with idle-session's sessionTtl
+// (src/memory-store.ts), not in express-session's (or @fastify/session's) MemoryStore, which never drops a session whose cookie
 // has no expiry; the Koa app in @idle-session/koa's MemoryStore given the policy. A session nobody comes
 // back to leaves the store at its idle deadline (plus touchInterval), by itself, and the audit log says so.
 // What is kept is only why it ended, so a user who comes back is still told.
@@ -11,7 +12,7 @@ const IDLE_S = 2;
 const TOUCH_MS = (IDLE_S * 1_000) / 20;
 
 
-describe.each(['express', 'koa'])('sample app: abandoned sessions in the memory store (%s)', (framework) => {
+describe.each(FRAMEWORKS)('sample app: abandoned sessions in the memory store (%s)', (framework) => {
   let server: DemoServer;
   beforeAll(async () => {
     server = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: String(IDLE_S), WARN_BEFORE: '1' });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS } from '../src/config.js';
 import { addressKey, SIGN_IN_LIMITS } from '../src/throttle.js';
 import { loginForm, nextCookie, postForm, startDemo, statusOf, type DemoServer } from './server.js';
 
@@ -25,7 +26,7 @@ describe('sign-in throttling: the client address a limit counts by', () => {
   });
 });
 
-describe.each(['express', 'koa'])('sample app: sign-in throttling (%s)', (framework) => {
+describe.each(FRAMEWORKS)('sample app: sign-in throttling (%s)', (framework) => {
   let server: DemoServer;
   beforeAll(async () => {
     server = await startDemo({ FRAMEWORK: framework, IDLE_TIMEOUT: '60', WARN_BEFORE: '20', TRUST_PROXY: '1' });

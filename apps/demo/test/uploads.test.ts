@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../scripts/redis-server.mjs';
+import { FRAMEWORKS } from '../src/config.js';
 import { csrfTokenOf, signInWithFetch, signOutWithFetch, startDemo, type DemoServer } from './server.js';
 
 // Issue 9, item 1, as a user meets it: a notes form posted slowly (a large text on a slow line) while the
@@ -44,12 +45,7 @@ async function slowUpload(url: string, cookie: string, notes: string, during: ()
 
 const notes = 'A long letter. '.repeat(2_000);
 
-describe.each([
-  ['express', 'memory store, one instance'],
-  ['koa', 'memory store, one instance'],
-  ['express', 'Redis, two instances'],
-  ['koa', 'Redis, two instances'],
-])('a slow upload is activity for as long as it runs (%s, %s)', (framework, where) => {
+describe.each(FRAMEWORKS.flatMap((framework) => [[framework, 'memory store, one instance'], [framework, 'Redis, two instances']]))('a slow upload is activity for as long as it runs (%s, %s)', (framework, where) => {
   let redis: RedisServer | undefined;
   let a: DemoServer;
   let b: DemoServer;

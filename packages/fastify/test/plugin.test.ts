@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyInstance, type FastifyRequest, type preHandlerAsyncHookHandler } from 'fastify';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { idleSession, IdlePolicyError, type FastifyIdleSession, type FastifyIdleSessionOptions } from '../src/index.js';
+import { idleSession, IdlePolicyError, preferSignedSessionCookie, type FastifyIdleSession, type FastifyIdleSessionOptions } from '../src/index.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 
@@ -206,5 +206,27 @@ describe('found by trying to break it', () => {
     await app.register(fastifySession, { secret: SECRET, cookie: { secure: false } });
     await app.register(idleSession, { idleTimeout: 60_000 });
     await expect(app.register(idleSession, { idleTimeout: 60_000 })).rejects.toThrow(/registered twice/);
+  });
+});
+
+describe('preferSignedSessionCookie (a planted second session cookie)', () => {
+  it('lets @fastify/session read the signed one, planted first or last; an unsigned one alone is no session', async () => {
+    const app = Fastify();
+    await app.register(fastifyCookie);
+    await app.register(preferSignedSessionCookie, { secret: SECRET });
+    await app.register(fastifySession, { secret: SECRET, saveUninitialized: false, rolling: false, cookie: { secure: false } });
+    await app.register(idleSession, { idleTimeout: 60_000 });
+    app.post('/sign-in', async (request) => (await app.idleSession.signIn(request), { ok: true }));
+    const real = (await app.inject({ method: 'POST', url: '/sign-in' })).cookies.map(({ name, value }) => `${name}=${value}`).join('; ');
+    const state = async (cookie: string) => (await app.inject({ method: 'GET', url: '/idle-session/status', headers: { cookie } })).json().state;
+    expect(await state(`sessionId=planted; ${real}`)).toBe('active');
+    expect(await state(`${real}; sessionId=planted`)).toBe('active');
+    expect(await state('sessionId=planted; sessionId=also-planted')).toBe('none');
+  });
+
+  it('fails register without the secret', async () => {
+    const app = Fastify();
+    await app.register(fastifyCookie);
+    await expect(app.register(preferSignedSessionCookie, {} as never)).rejects.toThrow(/secret/);
   });
 });
