@@ -85,7 +85,7 @@ export {
 export { guardDecision, guardResponse, loginRedirectUrl, wantsJson, type GuardDecision, type HeaderReader } from './guard-route.js';
 export { isSpeculative } from './speculative.js';
 export { auditPath, emitAudit, type AuditEvent, type AuditEventType, type AuditHook, type AuditRefusal } from './audit.js';
-export { arrivedOverHttps, insecureCookieWarning, nodeHeaderReader, signInCookieWarnings, type SignInCookie } from './proxy.js';
+export { arrivedOverHttps, cookieValues, insecureCookieWarning, nodeHeaderReader, signInCookieWarnings, type SignInCookie } from './proxy.js';
 export { NEXT_PARAM, safeNextPath } from './return-to.js';
 export { endedReasonNow, SessionEndedError, type SessionEndedReason } from './ended.js';
 export { SessionWatch, WATCH_POLL_MS, type SessionSignal } from './watch.js';

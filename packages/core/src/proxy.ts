@@ -68,3 +68,28 @@ export function nodeHeaderReader(headers: Readonly<Record<string, string | strin
     return Array.isArray(value) ? value.join(', ') : value;
   };
 }
+
+/**
+ * Every value a `Cookie` header gives the cookie `name`, in order: a name may come more than once (a cookie
+ * planted from a sibling subdomain, or one sent first because of a longer path), and session libraries read
+ * only the first. Double quotes around a value are removed; with `decode`, values are percent-decoded (one
+ * that does not decode is kept as it came, and will not verify).
+ */
+export function cookieValues(header: string | undefined, name: string, { decode = false }: { decode?: boolean } = {}): string[] {
+  const values: string[] = [];
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at < 1 || part.slice(0, at).trim() !== name) continue;
+    let value = part.slice(at + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length > 1) value = value.slice(1, -1);
+    if (decode) {
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        // kept as it came
+      }
+    }
+    values.push(value);
+  }
+  return values;
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkThenWrite, createPolicy, endedRecord, keepOnlyReason, nodeHeaderReader, SESSION_KEY, signInCookieWarnings, storeEntry, startRecord } from '../src/index.js';
+import { checkThenWrite, cookieValues, endedRecord, keepOnlyReason, nodeHeaderReader, SESSION_KEY, signInCookieWarnings, storeEntry, startRecord } from '../src/index.js';
 import * as forApps from '../src/for-apps.js';
 
 /** An express-session-style store in memory (callback API), as @fastify/session's stores are too. */
@@ -84,6 +84,15 @@ describe('signInCookieWarnings (the checks of the session cookie at sign-in)', (
     check({ secure: true, persistent: false, https: true, header: none });
     check({ secure: false, persistent: false, https: false, header: none });
     expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe('cookieValues (every value of one cookie name, for the planted-cookie guards)', () => {
+  it('gives each value in order, unquoted, decoded on request, and none for an absent header', () => {
+    const header = 'a=1; sid=planted; other=x; sid="s%3Areal.sig"; sid=%E0%A4%A';
+    expect(cookieValues(header, 'sid')).toEqual(['planted', 's%3Areal.sig', '%E0%A4%A']);
+    expect(cookieValues(header, 'sid', { decode: true })).toEqual(['planted', 's:real.sig', '%E0%A4%A']);
+    expect(cookieValues(undefined, 'sid')).toEqual([]);
   });
 });
 

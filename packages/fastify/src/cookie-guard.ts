@@ -1,3 +1,4 @@
+import { cookieValues } from '@idle-session/core';
 import { Signer } from '@fastify/cookie';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
@@ -14,22 +15,6 @@ export interface SessionCookieGuardOptions {
   algorithm?: string;
 }
 
-/** The values of cookie `name` in a `Cookie` header, in order, as sent (percent-decoded where possible). */
-function cookieValues(header: string, name: string): string[] {
-  const values: string[] = [];
-  for (const part of header.split(';')) {
-    const at = part.indexOf('=');
-    if (at < 1 || part.slice(0, at).trim() !== name) continue;
-    const raw = part.slice(at + 1).trim();
-    try {
-      values.push(decodeURIComponent(raw));
-    } catch {
-      values.push(raw); // malformed percent-encoding: as it is (it will not verify)
-    }
-  }
-  return values;
-}
-
 const guard: FastifyPluginAsync<SessionCookieGuardOptions> = async (fastify, { cookieName = 'sessionId', secret, cookiePrefix = '', algorithm = 'sha256' }) => {
   const secrets = (typeof secret === 'string' ? [secret] : [...(secret ?? [])]).filter((each) => typeof each === 'string' && each !== '');
   if (secrets.length === 0) throw new TypeError('idle-session: preferSignedSessionCookie needs @fastify/session\'s "secret".');
@@ -37,7 +22,7 @@ const guard: FastifyPluginAsync<SessionCookieGuardOptions> = async (fastify, { c
   fastify.addHook('onRequest', async (request) => {
     const header = request.headers.cookie;
     if (!header || header.indexOf(`${cookieName}=`) === header.lastIndexOf(`${cookieName}=`)) return;
-    const valid = cookieValues(header, cookieName).find((value) => value.startsWith(cookiePrefix) && signer.unsign(value.slice(cookiePrefix.length)).valid);
+    const valid = cookieValues(header, cookieName, { decode: true }).find((value) => value.startsWith(cookiePrefix) && signer.unsign(value.slice(cookiePrefix.length)).valid);
     if (valid !== undefined) request.cookies[cookieName] = valid;
   });
 };

@@ -1,3 +1,4 @@
+import { cookieValues } from '@idle-session/core';
 import type { Context } from 'koa';
 
 /** The parts of Koa's `ctx.cookies` (the `cookies` package) used here. */
@@ -5,19 +6,6 @@ interface CookieJar {
   get(name: string, options?: { signed?: boolean }): string | undefined;
   set(name: string, value?: string | null, options?: Record<string, unknown>): unknown;
   keys?: { index(data: string, digest: string): number; sign(data: string): string };
-}
-
-/** Every value the request's `Cookie` header gives `name`, in order (a name may come more than once). */
-export function cookieValues(header: string | undefined, name: string): string[] {
-  const values: string[] = [];
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at < 1 || part.slice(0, at).trim() !== name) continue;
-    let value = part.slice(at + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length > 1) value = value.slice(1, -1);
-    values.push(value);
-  }
-  return values;
 }
 
 /**
