@@ -179,13 +179,18 @@ export interface SessionEngine<Request extends object> {
 export function createSessionEngine<Request extends object>(options: IdleSessionOptions<Request>, binding: SessionBinding<Request>): SessionEngine<Request> {
   const setup = setUpAdapter(options);
   const { resolved, policy, ledger, stateOf, setState, endRecord, report } = setup;
-  const described = (request: Request) => binding.facts(request);
+  // Each request's facts are read once and kept on it under a symbol of the engine's own (cheaper per
+  // request than a WeakMap, an ephemeron table, and invisible to the app's code and to JSON).
+  const FACTS = Symbol('idle-session request facts');
+  type WithFacts = Request & { [FACTS]?: RequestFacts };
+  const factsOf = (request: Request): RequestFacts => ((request as WithFacts)[FACTS] ??= binding.facts(request));
+  const described = factsOf;
   const recordOf = (request: Request) => binding.session(request)?.record;
   let warnedMissingSession = false;
 
   /** The session store is unavailable: the 503 JSON for endpoints and data requests, the app's 503 page otherwise. */
   function unavailable(request: Request, endpoint: SessionRoute['endpoint'], cause?: unknown): RequestOutcome {
-    const facts = binding.facts(request);
+    const facts = factsOf(request);
     report('refused', facts, null, 'store-unavailable');
     binding.session(request)?.neverSave(); // nothing read, so nothing to write back
     const decision = unavailableDecision(endpoint, facts.header, cause);
@@ -195,7 +200,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
 
   /** A request of an active session that counts as activity: held until the app starts answering. */
   function run(request: Request, session: BoundSession, wrote: boolean): RunningRequest {
-    const facts = binding.facts(request);
+    const facts = factsOf(request);
     const hold = setup.holdRequest(session.record, setup.sharesHolds ? { storeKey: session.storeKey, announce: hasBody(facts.headers) } : undefined);
     let running = true;
     return {
@@ -217,7 +222,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
   }
 
   async function evaluate(request: Request, session: BoundSession, route: SessionRoute): Promise<RequestOutcome> {
-    const facts = binding.facts(request);
+    const facts = factsOf(request);
     const record = session.record;
     if (session.cookieOnly) await setup.learnEnded(record);
     const plan = await setup.plan(record, route);
@@ -279,7 +284,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
       return { policy, state, endedReason, confirmActive, setLimits, recordActivity, activityHandle };
     },
     async handle(request) {
-      const facts = binding.facts(request);
+      const facts = factsOf(request);
       const route = routeRequest(resolved, request, facts.method, facts.path, facts.header);
       if ('respond' in route) {
         if (route.respond.status === 403) report('refused', facts, recordOf(request), 'forged-keepalive');
@@ -350,7 +355,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
       return setup.watch.watch(session?.record, session?.storeKey);
     },
     guard(request, { loginUrl = '/login', returnTo = true } = {}) {
-      const facts = binding.facts(request);
+      const facts = factsOf(request);
       const back = returnTo && (facts.method === 'GET' || facts.method === 'HEAD') ? facts.url : null;
       const decision = guardDecision(stateOf(request), loginUrl, facts.header, back);
       return decision.action === 'allow' ? null : guardResponse(decision);

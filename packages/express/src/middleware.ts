@@ -8,6 +8,7 @@ import {
   storeKeyOf,
   type BoundSession,
   type EndpointResponse,
+  type ExpiryReason,
   type IdleSessionAdapter,
   type IdleSessionOptions,
   type RequestFacts,
@@ -52,33 +53,54 @@ function send(res: Response, answer: EndpointResponse, method: string): void {
 
 type WithStore = Request & { session?: ExpressSession; sessionStore?: unknown };
 
-/** express-session's session of a request, seen as core's `BoundSession` (one view per session object). */
-const views = new WeakMap<ExpressSession, BoundSession>();
+/**
+ * express-session's session of a request, seen as core's `BoundSession`: one view per session object (a
+ * class, so one allocation per request), kept on it under a symbol (cheaper than a WeakMap, an ephemeron
+ * table; JSON and express-session ignore it).
+ */
+class ExpressView implements BoundSession {
+  constructor(
+    private readonly req: Request,
+    private readonly session: ExpressSession,
+  ) {}
+  get record(): unknown {
+    return this.session[SESSION_KEY];
+  }
+  setRecord(record: unknown): void {
+    this.session[SESSION_KEY] = record;
+  }
+  get storeKey(): string | undefined {
+    return storeKeyOf((this.req as WithStore).sessionStore, this.req.sessionID);
+  }
+  get writesConditionally(): boolean {
+    return storeWritesConditionally(this.req);
+  }
+  save(): Promise<void> {
+    return save(this.session);
+  }
+  endInPlace(reason: ExpiryReason): Promise<void> {
+    keepOnlyReason(this.session, reason);
+    return save(this.session);
+  }
+  async renew(record?: unknown): Promise<void> {
+    await regenerate(this.session);
+    if (record !== undefined) (this.req as WithStore).session![SESSION_KEY] = record;
+  }
+  destroy(): Promise<void> {
+    return destroy(this.session);
+  }
+  neverSave(): void {
+    neverSave(this.session);
+  }
+  checkBeforeSave(decide: Parameters<BoundSession['checkBeforeSave']>[0]): void {
+    checkBeforeSave(this.req, this.session, decide);
+  }
+}
+const VIEW = Symbol('idle-session view');
 function bound(req: Request): BoundSession | null {
-  const session = (req as WithStore).session;
+  const session = (req as WithStore).session as (ExpressSession & { [VIEW]?: ExpressView }) | undefined;
   if (!session) return null;
-  let view = views.get(session);
-  if (view) return view;
-  const store = (req as WithStore).sessionStore;
-  view = {
-    get record() {
-      return session[SESSION_KEY];
-    },
-    setRecord: (record) => void (session[SESSION_KEY] = record),
-    storeKey: storeKeyOf(store, req.sessionID),
-    writesConditionally: storeWritesConditionally(req),
-    save: () => save(session),
-    endInPlace: (reason) => (keepOnlyReason(session, reason), save(session)),
-    async renew(record) {
-      await regenerate(session);
-      if (record !== undefined) (req as WithStore).session![SESSION_KEY] = record;
-    },
-    destroy: () => destroy(session),
-    neverSave: () => neverSave(session),
-    checkBeforeSave: (decide) => checkBeforeSave(req, session, decide),
-  };
-  views.set(session, view);
-  return view;
+  return (session[VIEW] ??= new ExpressView(req, session));
 }
 
 function facts(req: Request): RequestFacts {

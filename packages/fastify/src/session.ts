@@ -1,4 +1,4 @@
-import { checkThenWrite, keepOnlyReason, SESSION_KEY, storeEntry, storeKeyOf, writesConditionally, type BoundSession, type DetachedSession } from '@idle-session/core';
+import { checkThenWrite, keepOnlyReason, SESSION_KEY, storeEntry, storeKeyOf, writesConditionally, type BoundSession, type DetachedSession, type ExpiryReason } from '@idle-session/core';
 import type { FastifyRequest } from 'fastify';
 
 /** @fastify/session's session object as the adapter uses it (its data are its own enumerable fields). */
@@ -36,34 +36,56 @@ async function renew(request: FastifyRequest, session: FastifySession, record: u
   if (record !== undefined) sessionOf(request)![SESSION_KEY] = record;
 }
 
-/** The request's session seen as core's `BoundSession`, one view per session object. */
-const views = new WeakMap<FastifySession, BoundSession>();
+/**
+ * The request's session seen as core's `BoundSession`: one view per session object (a class, so one
+ * allocation per request), kept on it under a symbol (cheaper than a WeakMap, an ephemeron table;
+ * @fastify/session's hash and the stores' JSON ignore it).
+ */
+class FastifyView implements BoundSession {
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly session: FastifySession,
+  ) {}
+  get record(): unknown {
+    return this.session[SESSION_KEY];
+  }
+  setRecord(record: unknown): void {
+    this.session[SESSION_KEY] = record;
+  }
+  get storeKey(): string | undefined {
+    return storeKeyOf((this.request as WithSession).sessionStore, this.session.sessionId);
+  }
+  get writesConditionally(): boolean {
+    return writesConditionally((this.request as WithSession).sessionStore);
+  }
+  save(): Promise<void> {
+    return this.session.save();
+  }
+  endInPlace(reason: ExpiryReason): Promise<void> {
+    keepOnlyReason(this.session, reason);
+    return this.session.save();
+  }
+  renew(record?: unknown): Promise<void> {
+    return renew(this.request, this.session, record);
+  }
+  destroy(): Promise<void> {
+    return this.session.destroy();
+  }
+  neverSave(): void {
+    override(this.session, 'isModified', () => false);
+    override(this.session, 'save', (callback?: () => void) => settle(Promise.resolve(), callback));
+  }
+  checkBeforeSave(decide: Parameters<BoundSession['checkBeforeSave']>[0]): void {
+    const { session } = this;
+    const entry = storeEntry((this.request as WithSession).sessionStore, session.sessionId);
+    const write = session.save.bind(session);
+    override(session, 'save', (callback?: () => void) => settle(checkThenWrite(entry, session, decide, () => write()), callback));
+  }
+}
+const VIEW = Symbol('idle-session view');
 export function bound(request: FastifyRequest): BoundSession | null {
-  const session = sessionOf(request);
-  if (!session) return null;
-  const store = (request as WithSession).sessionStore;
-  const view: BoundSession = views.get(session) ?? {
-    get record() {
-      return session[SESSION_KEY];
-    },
-    setRecord: (record) => void (session[SESSION_KEY] = record),
-    storeKey: storeKeyOf(store, session.sessionId),
-    writesConditionally: writesConditionally(store),
-    save: () => session.save(),
-    endInPlace: (reason) => (keepOnlyReason(session, reason), session.save()),
-    renew: (record) => renew(request, session, record),
-    destroy: () => session.destroy(),
-    neverSave() {
-      override(session, 'isModified', () => false);
-      override(session, 'save', (callback?: () => void) => settle(Promise.resolve(), callback));
-    },
-    checkBeforeSave(decide) {
-      const write = session.save.bind(session);
-      override(session, 'save', (callback?: () => void) => settle(checkThenWrite(storeEntry(store, session.sessionId), session, decide, () => write()), callback));
-    },
-  };
-  views.set(session, view);
-  return view;
+  const session = sessionOf(request) as (FastifySession & { [VIEW]?: FastifyView }) | null;
+  return session && (session[VIEW] ??= new FastifyView(request, session));
 }
 
 /** The request's session's store entry, for `ActivityHandle.touch()` after the request. */

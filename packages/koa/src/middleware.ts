@@ -16,6 +16,7 @@ import {
   type ActivityHandle,
   type BoundSession,
   type EndpointResponse,
+  type ExpiryReason,
   type IdleSessionAdapter,
   type IdleSessionOptions,
   type RequestOutcome,
@@ -55,8 +56,65 @@ function send(ctx: Context, answer: EndpointResponse): void {
   ctx.status = answer.status;
 }
 
-/** A koa-session session seen as core's `BoundSession`, with the snapshot of its data as loaded (`null`: none taken). */
-type KoaView = BoundSession & { readonly session: KoaSession; readonly loaded: string | null };
+/**
+ * A koa-session session seen as core's `BoundSession`, with the snapshot of its data as loaded (`null`: none
+ * taken). One per session object (a class, so one allocation per request), kept on it under a symbol (cheaper
+ * than a WeakMap, an ephemeron table; koa-session's `toJSON` and its hash read its own keys only).
+ */
+class KoaView implements BoundSession {
+  readonly loaded: string | null;
+  constructor(
+    private readonly ctx: Context,
+    readonly session: KoaSession,
+    snapshot: boolean,
+  ) {
+    this.loaded = snapshot ? JSON.stringify(session.toJSON()) : null;
+  }
+  get record(): unknown {
+    return this.session[SESSION_KEY];
+  }
+  setRecord(record: unknown): void {
+    this.session[SESSION_KEY] = record;
+  }
+  get storeKey(): string | undefined {
+    return storeKeyOf(sessionOptions(this.ctx).store, this.session.externalKey);
+  }
+  get writesConditionally(): boolean {
+    return writesConditionally(sessionOptions(this.ctx).store);
+  }
+  get cookieOnly(): boolean {
+    return !sessionOptions(this.ctx).store;
+  }
+  /** Nothing to do now: koa-session writes the session after the app's middleware, before the answer goes out. */
+  async save(): Promise<void> {}
+  /**
+   * After a timeout, in a store: the same key keeps only why the session ended, written at once, with no
+   * moment at which the key is missing (koa-session's `regenerate()` would delete it first). Cookie-only: the
+   * cookie is replaced.
+   */
+  async endInPlace(reason: ExpiryReason): Promise<void> {
+    const { ctx, session } = this;
+    const options = sessionOptions(ctx);
+    const key = session.externalKey;
+    if (!options.store || !key) return replaceSession(ctx, { [SESSION_KEY]: endedRecord(reason) });
+    for (const field of Object.keys(session.toJSON())) delete session[field]; // its data, not koa-session's own fields
+    session[SESSION_KEY] = endedRecord(reason);
+    await options.store.set(key, session.toJSON(), options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx });
+  }
+  renew(record?: unknown): Promise<void> {
+    return replaceSession(this.ctx, record === undefined ? {} : { [SESSION_KEY]: record });
+  }
+  /** koa-session deletes the store's copy and the cookie, with its attributes. */
+  async destroy(): Promise<void> {
+    dropSession(this.ctx);
+  }
+  neverSave(): void {
+    if (this.loaded !== null && sessionOf(this.ctx) === this.session) restoreSession(this.session, JSON.parse(this.loaded) as Record<string, unknown>);
+  }
+  /** See `settle()` in the middleware: koa-session's write is checked after the app's middleware. */
+  checkBeforeSave(): void {}
+}
+const VIEW = Symbol('idle-session view');
 
 /**
  * Creates the Koa middleware for server-side idle and absolute session timeouts, on top of koa-session
@@ -76,49 +134,14 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   if (typeof options === 'object' && options !== null && 'request' in options && 'response' in options) {
     throw new TypeError('idle-session: idleSession() was given a context. Write app.use(idleSession({ idleTimeout })), not app.use(idleSession).');
   }
-  const views = new WeakMap<KoaSession, KoaView>();
   /** The request's session as core's `BoundSession`; `null` without koa-session (not mounted before idle-session). */
   function bound(ctx: Context): KoaView | null {
     if (!hasSessionMiddleware(ctx)) return null;
-    const session = sessionOf(ctx);
+    const session = sessionOf(ctx) as (KoaSession & { [VIEW]?: KoaView }) | null;
     if (!session) return null;
-    const known = views.get(session);
-    if (known) return known;
-    const options = sessionOptions(ctx);
-    const store = options.store;
-    const key = session.externalKey;
     // A deep snapshot (as JSON): an in-place change to nested data must count as a change. The status
     // endpoint runs no app code and changes nothing, so it needs none.
-    const loaded = session[SESSION_KEY] !== undefined && matchEndpoint(engine.setup.resolved.prefix, ctx.path) !== 'status' ? JSON.stringify(session.toJSON()) : null;
-    const view: KoaView = {
-      session,
-      loaded,
-      get record() {
-        return session[SESSION_KEY];
-      },
-      setRecord: (record) => void (session[SESSION_KEY] = record),
-      storeKey: storeKeyOf(store, key),
-      writesConditionally: writesConditionally(store),
-      cookieOnly: !store,
-      save: async () => {}, // koa-session writes the session after the app's middleware, before the answer goes out
-      /**
-       * After a timeout, in a store: the same key keeps only why the session ended, written at once, with no
-       * moment at which the key is missing (koa-session's `regenerate()` would delete it first). Cookie-only:
-       * the cookie is replaced.
-       */
-      async endInPlace(reason) {
-        if (!store || !key) return replaceSession(ctx, { [SESSION_KEY]: endedRecord(reason) });
-        for (const field of Object.keys(session.toJSON())) delete session[field]; // its data, not koa-session's own fields
-        session[SESSION_KEY] = endedRecord(reason);
-        await store.set(key, session.toJSON(), options.maxAge, { rolling: options.rolling ?? false, changed: true, ctx });
-      },
-      renew: (record) => replaceSession(ctx, record === undefined ? {} : { [SESSION_KEY]: record }),
-      destroy: async () => dropSession(ctx), // koa-session deletes the store's copy and the cookie, with its attributes
-      neverSave: () => void (loaded !== null && sessionOf(ctx) === session && restoreSession(session, JSON.parse(loaded) as Record<string, unknown>)),
-      checkBeforeSave: () => {}, // see settle(), after the app's middleware
-    };
-    views.set(session, view);
-    return view;
+    return (session[VIEW] ??= new KoaView(ctx, session, session[SESSION_KEY] !== undefined && matchEndpoint(engine.setup.resolved.prefix, ctx.path) !== 'status'));
   }
   const engine = createSessionEngine<Context>(options, {
     facts: (ctx) => ({ method: ctx.method, url: ctx.originalUrl, path: ctx.path, header: nodeHeaderReader(ctx.req.headers), headers: ctx.req.headers }),
