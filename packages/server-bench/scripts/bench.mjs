@@ -1,7 +1,7 @@
 // pnpm bench: what idle-session adds to a server, as ratios measured in one run on this machine.
-// Express and Koa, each on its memory store and on Redis (a real redis-server started here), each as
-// baseline (framework + session middleware alone) and with idle-session. Signed-in page requests from
-// 100 sessions, 10 connections; runs alternate baseline / with, three rounds each, medians reported.
+// Express, Koa and Fastify, each on its memory store and on Redis (a real redis-server started here), each
+// as baseline (framework + session middleware alone) and with idle-session. Signed-in page requests from
+// 100 sessions, 10 connections; runs alternate baseline / with, BENCH_ROUNDS rounds each (5), medians reported.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,10 @@ pinLoadGenerator();
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-/** BENCH_ONLY=express:memory (framework:store, comma-separated) limits the server table, for quick looks. */
+/** BENCH_ONLY=express:memory (framework:store, comma-separated) limits the server and profile tables (and the Redis commands table to those frameworks), for quick looks. */
 const only = process.env.BENCH_ONLY?.split(',');
 const SESSIONS = 100;
+const FRAMEWORKS = ['express', 'koa', 'fastify'];
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 
 const redisServer = await startRedisServer('pnpm bench');
@@ -63,7 +64,7 @@ async function measure(env) {
 }
 
 const rows = [];
-for (const framework of ['express', 'koa']) {
+for (const framework of FRAMEWORKS) {
   for (const store of ['memory', 'redis']) {
     if (only && !only.includes(`${framework}:${store}`)) continue;
     const runs = { baseline: [], idle: [] };
@@ -131,7 +132,7 @@ async function ownShare(env) {
   const kind = (node) => {
     const url = node.callFrame.url;
     if (/\/packages\/redis\/dist\//.test(url)) return 'store';
-    return /\/packages\/(core|express|koa)\/dist\//.test(url) && !url.endsWith('/memory-store.js') ? 'adapter' : null;
+    return /\/packages\/(core|express|koa|fastify)\/dist\//.test(url) && !url.endsWith('/memory-store.js') ? 'adapter' : null;
   };
   const owner = new Map(profile.nodes.map((node) => [node.id, kind(node)]));
   // Built-ins (JSON.stringify, Map lookups…) called straight from our code count as ours.
@@ -156,7 +157,7 @@ async function ownShare(env) {
 console.log('\nidle-session\'s own code in a CPU profile of the server (self time, and of the built-ins it calls; 4 s, same load)\n');
 console.log('| framework | store | adapter + core: share of busy samples, ≈ µs per request | Redis store (replaces the baseline store\'s work) |');
 console.log('| --- | --- | --- | --- |');
-for (const framework of ['express', 'koa']) {
+for (const framework of FRAMEWORKS) {
   for (const store of ['memory', 'redis']) {
     if (only && !only.includes(`${framework}:${store}`)) continue;
     const { adapter, store: storeShare, perRequest: profiled } = await ownShare({ FRAMEWORK: framework, STORE: store, VARIANT: 'idle' });
@@ -176,7 +177,8 @@ async function countCommands(action) {
 console.log('\nRedis commands per step, with idle-session (idle timeout 1 s, touchInterval 0.4 s); EVALSHA is the one round trip of a conditional write, the commands after it run inside it\n');
 console.log('| framework | sign-in | status | keep-alive (write) | sign-out | request that finds the session expired |');
 console.log('| --- | --- | --- | --- | --- | --- |');
-for (const framework of ['express', 'koa']) {
+for (const framework of FRAMEWORKS) {
+  if (only && !only.some((entry) => entry.startsWith(`${framework}:`))) continue;
   const server = await startServer({ FRAMEWORK: framework, STORE: 'redis', VARIANT: 'idle', REDIS_URL: redisServer.url, IDLE_TIMEOUT_MS: '1000', TOUCH_MS: '400' });
   const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   try {

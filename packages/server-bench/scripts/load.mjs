@@ -1,4 +1,4 @@
-// pnpm bench, part 2: a load run of two instances on one Redis, for each framework.
+// pnpm bench, part 2: a load run of two instances on one Redis, for each framework (Express, Koa, Fastify).
 // 1,000 signed-in sessions for 60 s: half stay active (page requests and keep-alives, status checks
 // between), half go quiet at a random moment and are then checked with status requests (which are never
 // activity): just before their idle deadline less touchInterval they must be active (not ended early),
@@ -10,6 +10,8 @@ import { pinLoadGenerator, signIn, startServer } from './servers.mjs';
 
 const SESSIONS = Number(process.env.LOAD_SESSIONS ?? 1_000);
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
+/** LOAD_FRAMEWORKS=fastify (comma-separated) limits the run to those frameworks, for quick looks. */
+const FRAMEWORKS = process.env.LOAD_FRAMEWORKS?.split(',') ?? ['express', 'koa', 'fastify'];
 const IDLE_MS = 20_000;
 const TOUCH_MS = 1_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -109,7 +111,7 @@ console.log(`\nLoad run: two instances on one Redis, idle timeout ${IDLE_MS / 10
 console.log('| framework | sessions | duration | requests | by kind | errors | sessions that went quiet |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 let problems = 0;
-for (const framework of ['express', 'koa']) problems += await run(framework);
+for (const framework of FRAMEWORKS) problems += await run(framework);
 const admin = await createClient({ url: redisServer.url }).connect();
 console.log(`\nRedis afterwards: ${await admin.dbSize()} keys (sessions and ended marks expire by their TTL).`);
 await admin.quit();

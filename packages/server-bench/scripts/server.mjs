@@ -1,5 +1,5 @@
 // One benchmark server in a child process, so that its CPU time is measured apart from the load generator.
-// Environment: FRAMEWORK (express | koa), STORE (memory | redis), VARIANT (baseline | idle), REDIS_URL,
+// Environment: FRAMEWORK (express | koa | fastify), STORE (memory | redis), VARIANT (baseline | idle), REDIS_URL,
 // IDLE_TIMEOUT_MS, TOUCH_MS, ABSOLUTE_TIMEOUT_MS. Prints "listening PORT"; answers { type: 'cpu' } over IPC
 // with process.cpuUsage() in microseconds.
 import { createServer } from 'node:http';
@@ -78,6 +78,49 @@ async function koaApp() {
   return app.callback();
 }
 
+// Fastify 5 on @fastify/session, configured as the README says (saveUninitialized and rolling off, a
+// browser-session cookie, not Secure over plain HTTP). @fastify/session takes express-session's stores, so
+// the stores are those of the Express app: express-session's MemoryStore, connect-redis for the baseline on
+// Redis and @idle-session/redis/express with the adapter.
+async function fastifyServer() {
+  const Fastify = (await import('fastify')).default;
+  const fastifyCookie = (await import('@fastify/cookie')).default;
+  const fastifySession = (await import('@fastify/session')).default;
+  const { idleSession, createPolicy } = await import('@idle-session/fastify');
+  let server;
+  // Fastify serves on the node:http server made here, so that it listens and keeps connections alive as the others do.
+  const app = Fastify({ serverFactory: (handler) => (server = createServer(handler)) });
+  let store;
+  if (redis && idleOn) store = new (await import('@idle-session/redis/express')).IdleSessionRedisStore({ client: redis, state, policy: createPolicy(policy) }); // the same timeouts as the plugin
+  else if (redis) store = new (await import('connect-redis')).RedisStore({ client: redis });
+  // Not @fastify/session's own default store, which keeps each session object (and the request it came with).
+  else store = new (await import('express-session')).default.MemoryStore();
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret: `${secret}-secret-of-32-characters-or-more`,
+    store,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: false },
+  });
+  if (idleOn) await app.register(idleSession, { ...policy, shared: state });
+  const idle = idleOn ? app.idleSession : null;
+  app.post('/sign-in', async (request) => {
+    if (idle) await idle.signIn(request);
+    else await request.session.regenerate();
+    request.session.user = 'bench';
+    return { ok: true };
+  });
+  app.post('/sign-out', async (request) => {
+    if (idle) await idle.signOut(request);
+    else await request.session.destroy();
+    return { ok: true };
+  });
+  app.get('/page', async (request) => ({ user: request.session?.user ?? null }));
+  await app.ready();
+  return server;
+}
+
 function koaRedisShim(client) {
   return {
     get: (key) => client.get(key),
@@ -88,9 +131,8 @@ function koaRedisShim(client) {
   };
 }
 
-const handler = FRAMEWORK === 'koa' ? await koaApp() : await expressApp();
+const server = FRAMEWORK === 'fastify' ? await fastifyServer() : createServer(FRAMEWORK === 'koa' ? await koaApp() : await expressApp());
 console.warn = warn;
-const server = createServer(handler);
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
 process.on('message', (message) => {
