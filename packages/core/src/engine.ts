@@ -185,6 +185,9 @@ export function createSessionEngine<Request extends object>(options: IdleSession
   type WithFacts = Request & { [FACTS]?: RequestFacts };
   const factsOf = (request: Request): RequestFacts => ((request as WithFacts)[FACTS] ??= binding.facts(request));
   const described = factsOf;
+  // The request's session as loaded from its store (not one a sign-in made in this request).
+  const LOADED = Symbol('idle-session loaded session');
+  type WithLoaded = Request & { [LOADED]?: BoundSession | null };
   const recordOf = (request: Request) => binding.session(request)?.record;
   let warnedMissingSession = false;
 
@@ -248,6 +251,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
     else if (plan.write) session.setRecord(plan.write);
     setState(request, plan.evaluation);
     const current = binding.session(request);
+    (request as WithLoaded)[LOADED] = current; // the session as the store had it, for confirmActive
     if (!route.endpoint) {
       const active = route.activity !== 'passive' && plan.evaluation.state === 'active' && current;
       return { action: 'pass', running: active ? run(request, current, plan.write !== null) : null };
@@ -335,7 +339,19 @@ export function createSessionEngine<Request extends object>(options: IdleSession
     },
     state: stateOf,
     endedReason: (request) => readEndedReason(recordOf(request)),
-    confirmActive: (request) => setup.confirmActive(recordOf(request)),
+    async confirmActive(request) {
+      const session = binding.session(request);
+      const record = session?.record;
+      await setup.confirmActive(record);
+      // A mark of an ended session is kept for the idle timeout (endedTtlMs), but a request held active (a
+      // long upload) may outlive it: for the session this request loaded, its store entry is asked too. A
+      // session gone from the store, or replaced there, has ended.
+      const detached = session && session === (request as WithLoaded)[LOADED] ? binding.detached(request) : null;
+      if (!detached) return;
+      const stored = (await detached.read())?.[SESSION_KEY];
+      if (isUnavailableRecord(stored)) throw new StoreUnavailableError();
+      if (recordId(stored) !== recordId(record)) throw new SessionEndedError(readEndedReason(stored) ?? 'signed-out');
+    },
     async setLimits(request, limits, options) {
       const changed = await setup.changeLimits(recordOf(request), limits, options);
       requireSession(request).setRecord(changed); // written with the session at the end of the request

@@ -157,3 +157,48 @@ describe('preferSignedSessionCookie (issue 11: a planted second session cookie m
     expect(() => preferSignedSessionCookie({ name: 'a', secret: [] })).toThrow(/"secret"/);
   });
 });
+
+describe('confirmActive after the mark of a sign-out elsewhere is gone (issue 13)', () => {
+  it('a request held longer than the mark of its ended session is kept learns it ended from the store', async () => {
+    // Two instances share one store but nothing else: what instance A sees once the shared mark of a sign-out
+    // on B has run out (it is kept for the idle timeout plus touchInterval) while A's upload still runs.
+    const store = new session.MemoryStore();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const instance = (name: string) => {
+      const app = express();
+      const idle = idleSession({ idleTimeout: 60_000 });
+      app.use(session({ secret: 'shared', resave: false, saveUninitialized: false, store }));
+      app.use(idle);
+      app.post('/sign-in', async (req, res) => (await idle.signIn(req), res.json({ ok: true })));
+      app.post('/sign-out', async (req, res) => (await idle.signOut(req), res.json({ ok: true })));
+      app.post('/upload', async (req, res) => {
+        arrive();
+        await released; // the upload is still running on A
+        try {
+          await idle.confirmActive(req);
+          res.json({ saved: true });
+        } catch (error) {
+          res.status(409).json({ ended: (error as { reason?: string }).reason, on: name });
+        }
+      });
+      return serve(app);
+    };
+    const [a, b] = await Promise.all([instance('A'), instance('B')]);
+    try {
+      const cookie = (await fetch(`${a.url}/sign-in`, { method: 'POST' })).headers.getSetCookie()[0]!.split(';')[0]!;
+      const upload = fetch(`${a.url}/upload`, { method: 'POST', headers: { cookie } });
+      await arrived; // the upload has reached A's handler
+      expect((await fetch(`${b.url}/sign-out`, { method: 'POST', headers: { cookie } })).status).toBe(200);
+      release();
+      const answer = await upload;
+      expect(answer.status).toBe(409);
+      expect(await answer.json()).toEqual({ ended: 'signed-out', on: 'A' });
+    } finally {
+      a.stop();
+      b.stop();
+    }
+  });
+});
