@@ -184,7 +184,6 @@ export function createSessionEngine<Request extends object>(options: IdleSession
   const FACTS = Symbol('idle-session request facts');
   type WithFacts = Request & { [FACTS]?: RequestFacts };
   const factsOf = (request: Request): RequestFacts => ((request as WithFacts)[FACTS] ??= binding.facts(request));
-  const described = factsOf;
   // The request's session as loaded from its store (not one a sign-in made in this request).
   const LOADED = Symbol('idle-session loaded session');
   type WithLoaded = Request & { [LOADED]?: BoundSession | null };
@@ -320,7 +319,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
         await previous.renew(record);
       });
       const session = requireSession(request);
-      report('signed-in', described(request), record);
+      report('signed-in', factsOf(request), record);
       setState(request, evaluateRecord(record, policy, policy.clock.now()));
       return session;
     },
@@ -333,7 +332,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
           await session.destroy();
         });
       }
-      if (isTracked(ended)) report('signed-out', described(request), ended);
+      if (isTracked(ended)) report('signed-out', factsOf(request), ended);
       setState(request, { state: 'none' });
       return session !== null;
     },
@@ -364,7 +363,7 @@ export function createSessionEngine<Request extends object>(options: IdleSession
       return plan.evaluation;
     },
     activityHandle(request) {
-      return detachedActivityHandle(setup, recordId(recordOf(request)), described(request), binding.detached(request));
+      return detachedActivityHandle(setup, recordId(recordOf(request)), factsOf(request), binding.detached(request));
     },
     sessionSignal(request) {
       const session = binding.session(request);

@@ -34,6 +34,7 @@ import {
   sessionOf,
   sessionOptions,
   type KoaSession,
+  type KoaSessionStore,
 } from './session.js';
 
 /** Options of {@link idleSession}: the core adapter options, with `isActivity` taking a Koa context. */
@@ -226,7 +227,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
   }
 
   /** Does what the engine said; a store outage found afterwards (in `settle`) gets the unavailable answer. */
-  async function carryOut(ctx: Context, next: Next, outcome: RequestOutcome, view: KoaView | null): Promise<void> {
+  async function carryOut(ctx: Context, next: Next, outcome: RequestOutcome, view: KoaView | null, store: KoaSessionStore | undefined): Promise<void> {
     if (outcome.action === 'fail') {
       ctx.set(outcome.headers);
       throw outcome.error;
@@ -236,7 +237,6 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     // A store that lets sessions leave at their deadline by itself (MemoryStore with a policy) keeps this
     // one while the request runs: a slow upload must not lose its session midway.
     const key = view?.session.externalKey;
-    const store = hasSessionMiddleware(ctx) ? sessionOptions(ctx).store : undefined;
     const release = running && key && typeof store?.idleSessionHold === 'function' ? store.idleSessionHold(key) : null;
     try {
       await next();
@@ -263,7 +263,7 @@ export function idleSession(options: KoaIdleSessionOptions): KoaIdleSessionMiddl
     let running = outcome.action === 'pass' ? outcome.running : null;
     try {
       try {
-        await carryOut(ctx, next, outcome, view);
+        await carryOut(ctx, next, outcome, view, options?.store);
       } finally {
         if (browserSession) options!.maxAge = 'session';
         if (outcome.action !== 'fail' && view?.loaded && sessionOf(ctx) === view.session) await settle(ctx, view.session, view.loaded);
